@@ -1,0 +1,30 @@
+// Configuration: one zod schema over the environment, parsed once at boot.
+// This is the only file that reads process.env.
+import { z } from 'zod';
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const positiveInt = z.coerce.number().int().positive();
+
+export const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
+  HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on'),
+  CMS_DB: z.string().min(1).default('./data/cms.sqlite').describe('SQLite database file'),
+  CMS_MEDIA_DIR: z.string().min(1).default('./data/media').describe('Directory for image files'),
+  CMS_SEED: flag.default(true).describe('Load fixtures/ into a new, empty database on start'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CMS_MAX_BODY_BYTES: positiveInt.default(1024 * 1024).describe('Largest JSON body accepted'),
+  CMS_MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024).describe('Largest image upload accepted'),
+  CMS_PUBLIC_URL: z.url().optional().describe('Public origin, for absolute URLs in Link headers'),
+  CMS_PUBLIC_MAX_AGE: z.coerce.number().int().min(0).default(60).describe('max-age (s) of public responses'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, ...overrides };
+}

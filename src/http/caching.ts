@@ -1,0 +1,47 @@
+// Conditional GETs and cache headers for every successful read:
+// a strong ETag from the bytes sent, If-None-Match → 304, and Cache-Control that is public
+// only for requests without a token (responses to a token are private, no-store).
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+export function etagOf(payload: string | Buffer): string {
+  return `"${createHash('sha1').update(payload).digest('base64url')}"`;
+}
+
+/** Weak comparison, as If-None-Match requires (RFC 9110 §13.1.2). */
+export function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  const bare = etag.replace(/^W\//, '');
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === bare);
+}
+
+/** Cache-Control for a read: public for anonymous requests, private otherwise. */
+export function cacheControlFor(request: FastifyRequest, publicMaxAge: number): string {
+  return request.principal ? 'private, no-store' : `public, max-age=${publicMaxAge}`;
+}
+
+export function notModified(reply: FastifyReply) {
+  reply.code(304);
+  reply.removeHeader('content-type');
+  reply.removeHeader('content-length');
+  return '';
+}
+
+export default fp(
+  async function cachingPlugin(app: FastifyInstance, opts: { publicMaxAge: number }) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return payload;
+      reply.header('vary', 'Authorization');
+      if (reply.statusCode !== 200) return payload;
+      if (!reply.hasHeader('cache-control')) reply.header('cache-control', cacheControlFor(request, opts.publicMaxAge));
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload; // streams set their own ETag
+      const etag = (reply.getHeader('etag') as string | undefined) ?? etagOf(payload);
+      reply.header('etag', etag);
+      if (ifNoneMatchHits(request.headers['if-none-match'], etag)) return notModified(reply);
+      return payload;
+    });
+  },
+  { name: 'caching', dependencies: ['auth'] },
+);

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
+
+export const SectionRefSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    path: z.string().describe('Slash-separated slugs from the root, e.g. `national/north-korea`'),
+  })
+  .meta({ id: 'SectionRef', description: 'A section as referenced from an article or a breadcrumb trail' });
+
+export const SectionSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    parentId: z.string().nullable(),
+    path: z.string(),
+    depth: z.number().int().min(0).describe('0 for a root section'),
+    position: z.number().int().describe('Order among siblings'),
+  })
+  .meta({ id: 'Section' });
+
+export const SectionDetailSchema = SectionSchema.extend({
+  breadcrumbs: z.array(SectionRefSchema).describe('Root first, ending with this section'),
+  children: z.array(SectionSchema),
+}).meta({ id: 'SectionDetail' });
+
+export const SectionListSchema = pageOf(SectionSchema, 'SectionList');
+
+export const SectionListQuery = z.strictObject({
+  path: z.string().min(1).max(1000).optional().describe('Only the section with this path (an empty list when none has it)'),
+  limit: limitParam,
+  cursor: cursorParam,
+});
+
+export type SectionDto = z.infer<typeof SectionSchema>;
+export type SectionRefDto = z.infer<typeof SectionRefSchema>;

@@ -1,0 +1,56 @@
+// API tokens: long random strings shown once, stored only as a sha256 hash.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
+import type { TokenRole } from '../../db/schema.ts';
+import type { TokenRepository } from './repository.ts';
+
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: TokenRole;
+}
+
+const TOKEN_PREFIX = 'cms_';
+// lastUsedAt is written at most this often per token, so reads do not turn into writes.
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export function createTokenService({ tokens, now = Date.now }: { tokens: TokenRepository; now?: () => number }) {
+  return {
+    create(name: string, role: TokenRole): { id: string; token: string } {
+      const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+      const id = uuidv7();
+      tokens.insert({ id, name, role, tokenHash: hashToken(token), createdAt: now() });
+      return { id, token };
+    },
+
+    /** The principal for a presented token, or null when it is unknown or revoked. */
+    authenticate(token: string): Principal | null {
+      const hash = hashToken(token);
+      const row = tokens.findByHash(hash);
+      if (!row || row.revokedAt !== null) return null;
+      // The lookup is by hash; compare again in constant time so no timing reveals a near match.
+      if (!timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+      const at = now();
+      if (row.lastUsedAt === null || at - row.lastUsedAt > TOUCH_INTERVAL_MS) tokens.touch(row.id, at);
+      return { tokenId: row.id, name: row.name, role: row.role };
+    },
+
+    list() {
+      return tokens.list().map(({ tokenHash: _hash, ...rest }) => rest);
+    },
+
+    revoke(id: string): boolean {
+      return tokens.revoke(id, now());
+    },
+
+    isEmpty(): boolean {
+      return tokens.count() === 0;
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;
