@@ -9,3 +9,11 @@ export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.met
 export function migrateDatabase(db: Db): void {
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
 }
+
+/** True before the first migration ran: the database is new. */
+export function isNewDatabase(db: Db): boolean {
+  const row = db.$client
+    .prepare("select count(*) as n from sqlite_master where type = 'table' and name = '__drizzle_migrations'")
+    .get() as { n: number };
+  return row.n === 0;
+}

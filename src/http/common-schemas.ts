@@ -14,4 +14,13 @@ export const idParams = z.strictObject({ id: idSchema });
 
 export const slugParams = z.strictObject({ slug: z.string().min(1).max(120).describe('URL slug') });
 
-export const timestamp = z.string().describe('RFC 3339 UTC timestamp');
+export const timestamp = z.string().meta({ format: 'date-time', description: 'RFC 3339 UTC timestamp' });
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** An RFC 3339 date-time in input, parsed to epoch milliseconds. */
+export const dateTimeInput = z
+  .string()
+  .refine((s) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), 'Must be an RFC 3339 date-time, e.g. 2024-06-17T09:00:00Z')
+  .transform((s) => Date.parse(s))
+  .meta({ format: 'date-time' });

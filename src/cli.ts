@@ -1,0 +1,72 @@
+// `npm run cms -- <command>`: database and token administration.
+//   migrate                                   apply pending migrations
+//   seed                                      load fixtures/ (idempotent)
+//   token create --name NAME --role ROLE      print a new token (alone) on stdout
+//   token list                                tokens as JSON lines (never the secret)
+//   token revoke ID
+import { parseArgs } from 'node:util';
+import { createServices } from './app.ts';
+import { loadConfig } from './config.ts';
+import { closeDatabase, openDatabase } from './db/client.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { TOKEN_ROLES, type TokenRole } from './db/schema.ts';
+import { loadSeed } from './seed/load.ts';
+
+const USAGE = `usage: npm run -s cms -- <command>
+  migrate
+  seed
+  token create --name NAME --role writer|editor|admin
+  token list
+  token revoke ID`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: 'string' }, role: { type: 'string' } },
+  });
+  const [command, sub, arg] = positionals;
+  if (!command) fail('No command given.');
+  const config = loadConfig();
+  const db = openDatabase(config.CMS_DB);
+  try {
+    migrateDatabase(db);
+    const services = createServices({ config, db });
+    switch (`${command}${sub ? ` ${sub}` : ''}`) {
+      case 'migrate':
+        process.stderr.write(`migrated ${config.CMS_DB}\n`);
+        return;
+      case 'seed': {
+        const report = await loadSeed(services);
+        process.stderr.write(`seeded ${config.CMS_DB}: ${JSON.stringify(report)}\n`);
+        return;
+      }
+      case 'token create': {
+        const name = values.name?.trim();
+        if (!name) fail('token create needs --name.');
+        if (!TOKEN_ROLES.includes(values.role as TokenRole)) fail(`--role must be one of ${TOKEN_ROLES.join(', ')}.`);
+        process.stdout.write(`${services.tokens.create(name, values.role as TokenRole).token}\n`);
+        return;
+      }
+      case 'token list':
+        for (const t of services.tokens.list()) process.stdout.write(`${JSON.stringify(t)}\n`);
+        return;
+      case 'token revoke':
+        if (!arg) fail('token revoke needs an ID.');
+        if (!services.tokens.revoke(arg)) fail(`No token ${arg}.`);
+        process.stderr.write(`revoked ${arg}\n`);
+        return;
+      default:
+        fail(`Unknown command: ${positionals.join(' ')}`);
+    }
+  } finally {
+    closeDatabase(db);
+  }
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,58 @@
+// The OpenAPI document, generated from the zod schemas of every route, served as JSON and
+// YAML, with a browsable reference (Scalar, bundled, works offline) at /docs.
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+
+export const API_DESCRIPTION = `A headless CMS content API for newsrooms: articles, bylines, sections (a tree), images and tags.
+
+Reads of public content need no token. \`Authorization: Bearer <token>\` shows non-public content too and is required for writes.
+Every list is keyset-paginated (\`limit\`, \`cursor\`, \`Link: <…>; rel="next"\`). Every 200 on a GET carries an \`ETag\`;
+\`If-None-Match\` revalidates (304). Errors are RFC 9457 problem details (\`application/problem+json\`).`;
+
+export const openapiPlugin = fp(
+  async function openapi(app: FastifyInstance) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: { title: 'Newsroom CMS content API', version: '1.0.0', description: API_DESCRIPTION },
+        servers: [{ url: 'http://127.0.0.1:3000', description: 'Local development server' }],
+        tags: [
+          { name: 'articles', description: 'Articles: list, search and read' },
+          { name: 'sections', description: 'The section tree' },
+          { name: 'authors', description: 'Bylines' },
+          { name: 'images', description: 'Image metadata and files' },
+          { name: 'tags', description: 'Tags with article counts' },
+          { name: 'health', description: 'Service health' },
+        ],
+        components: {
+          securitySchemes: {
+            bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from `npm run cms -- token create`' },
+          },
+        },
+        // Reads work without a token (public content) or with one (all content).
+        security: [{}, { bearerAuth: [] }],
+      },
+      transform: jsonSchemaTransform,
+      transformObject: jsonSchemaTransformObject,
+    });
+
+    app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('cache-control', 'no-cache');
+      return app.swagger();
+    });
+    app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) => {
+      reply.type('application/yaml; charset=utf-8').header('cache-control', 'no-cache');
+      return app.swagger({ yaml: true });
+    });
+
+    await app.register(scalar, {
+      routePrefix: '/docs',
+      configuration: { url: '/openapi.json', title: 'Newsroom CMS API reference' },
+      logLevel: 'warn',
+    });
+  },
+  { name: 'openapi' },
+);

@@ -1,0 +1,129 @@
+// Article lists as index range scans over `article_feed`, and full-text search over the
+// FTS5 table `articles_fts`. This file and migrations/0001_fts.sql are where the
+// SQLite-specific SQL of article lists lives (row values, FTS5 MATCH, bm25, snippet); a
+// PostgreSQL engine replaces this file (tsvector, ts_rank, ts_headline).
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.ts';
+import { articleFeed, type ArticleStatus } from '../../db/schema.ts';
+
+/** Sort key of unpublished articles: after every real date (9999-12-31T23:59:59.999Z). */
+export const UNPUBLISHED_SORT = 253_402_300_799_999;
+
+export interface FeedFilter {
+  /** Feed keys the article must be listed under; the first drives the index scan. */
+  keys: string[];
+  publicOnly: boolean;
+  now: number;
+  status?: ArticleStatus;
+  publishedAfter?: number;
+  publishedBefore?: number;
+  /** An FTS5 query built by search.ts from user text (never raw user input). */
+  match?: string;
+}
+
+export interface FeedOrder {
+  column: 'published' | 'updated';
+  descending: boolean;
+  after?: { v: number; id: string };
+  limit: number;
+}
+
+export interface FeedEntry {
+  articleId: string;
+  keys: string[];
+  publicAt: number | null;
+  publishedSort: number;
+  updatedAt: number;
+}
+
+function sortColumn(filter: FeedFilter, column: FeedOrder['column']): SQL {
+  if (column === 'updated') return sql.raw('f.updated_at');
+  return sql.raw(filter.publicOnly ? 'f.public_at' : 'f.published_sort');
+}
+
+/** Conditions shared by ordered lists and relevance-ranked search (`f` is the driving feed row). */
+function conditions(filter: FeedFilter): SQL[] {
+  const where: SQL[] = [];
+  if (filter.publicOnly || filter.status === 'published') where.push(sql`f.public_at <= ${filter.now}`);
+  if (filter.status === 'scheduled') where.push(sql`f.public_at > ${filter.now}`);
+  const published = sql.raw(filter.publicOnly ? 'f.public_at' : 'f.published_sort');
+  if (filter.publishedAfter !== undefined) where.push(sql`${published} > ${filter.publishedAfter}`);
+  if (filter.publishedBefore !== undefined) where.push(sql`${published} < ${filter.publishedBefore}`);
+  if (!filter.publicOnly && (filter.publishedAfter !== undefined || filter.publishedBefore !== undefined)) {
+    where.push(sql`f.published_sort < ${UNPUBLISHED_SORT}`);
+  }
+  for (const key of filter.keys.slice(1)) {
+    where.push(sql`exists (select 1 from ${articleFeed} x where x.feed_key = ${key} and x.article_id = f.article_id)`);
+  }
+  return where;
+}
+
+export function createFeedRepository(db: Db) {
+  return {
+    /** One page of article ids in the order asked for, with each one's sort value. */
+    list(filter: FeedFilter, order: FeedOrder): { articleId: string; v: number }[] {
+      const col = sortColumn(filter, order.column);
+      const where = [sql`f.feed_key = ${filter.keys[0]!}`, ...conditions(filter)];
+      if (filter.match !== undefined) {
+        where.push(sql`f.article_id in (select a.id from articles a
+          where a.seq in (select rowid from articles_fts where articles_fts match ${filter.match}))`);
+      }
+      if (order.after) {
+        where.push(order.descending
+          ? sql`(${col}, f.article_id) < (${order.after.v}, ${order.after.id})`
+          : sql`(${col}, f.article_id) > (${order.after.v}, ${order.after.id})`);
+      }
+      const dir = sql.raw(order.descending ? 'desc' : 'asc');
+      return db.all<{ articleId: string; v: number }>(sql`
+        select f.article_id as articleId, ${col} as v from ${articleFeed} f
+        where ${sql.join(where, sql` and `)}
+        order by ${col} ${dir}, f.article_id ${dir}
+        limit ${order.limit}`);
+    },
+
+    /** One page of search hits by relevance (bm25: headline 10, subheadline 5, summary 3, body 1). */
+    search(filter: FeedFilter & { match: string }, after: { r: number; s: number } | undefined, limit: number) {
+      const where = [sql`articles_fts match ${filter.match}`, ...conditions(filter)];
+      const page = after ? sql`where (rank, seq) > (${after.r}, ${after.s})` : sql``;
+      return db.all<{ articleId: string; seq: number; rank: number }>(sql`
+        select * from (
+          select a.id as articleId, a.seq as seq, bm25(articles_fts, 10.0, 5.0, 3.0, 1.0) as rank
+          from articles_fts
+          join articles a on a.seq = articles_fts.rowid
+          join ${articleFeed} f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
+          where ${sql.join(where, sql` and `)}
+        ) ${page}
+        order by rank, seq
+        limit ${limit}`);
+    },
+
+    /** Highlighted passages for some articles: matched words between \u0001 and \u0002. */
+    snippets(match: string, seqs: number[]): Map<number, string> {
+      if (seqs.length === 0) return new Map();
+      const rows = db.all<{ seq: number; snippet: string }>(sql`
+        select rowid as seq, snippet(articles_fts, -1, char(1), char(2), '…', 32) as snippet
+        from articles_fts
+        where articles_fts match ${match} and rowid in (${sql.join(seqs.map((s) => sql`${s}`), sql`, `)})`);
+      return new Map(rows.map((r) => [r.seq, r.snippet]));
+    },
+
+    /** Replaces every feed row of one article (call inside the article's write transaction). */
+    replace(entry: FeedEntry): void {
+      db.delete(articleFeed).where(sql`${articleFeed.articleId} = ${entry.articleId}`).run();
+      if (entry.keys.length === 0) return;
+      db.insert(articleFeed)
+        .values(
+          [...new Set(entry.keys)].map((feedKey) => ({
+            feedKey,
+            articleId: entry.articleId,
+            publicAt: entry.publicAt,
+            publishedSort: entry.publishedSort,
+            updatedAt: entry.updatedAt,
+          })),
+        )
+        .run();
+    },
+  };
+}
+
+export type FeedRepository = ReturnType<typeof createFeedRepository>;

@@ -1,0 +1,123 @@
+// Articles and the rows hanging off them (secondary sections, related links, image uses).
+import { asc, eq, inArray } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../../db/client.ts';
+import { articleAuthors, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } from '../../db/schema.ts';
+
+export type ArticleRow = typeof articles.$inferSelect;
+export type ArticleInsert = typeof articles.$inferInsert;
+
+const target = alias(articles, 'target');
+
+export interface RelatedLinkRow {
+  articleId: string;
+  position: number;
+  title: string | null;
+  url: string | null;
+  targetId: string | null;
+  targetSlug: string | null;
+  targetHeadline: string | null;
+  targetStatus: ArticleRow['status'] | null;
+  targetPublishedAt: number | null;
+}
+
+function groupBy<T extends { articleId: string }>(rows: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = out.get(row.articleId);
+    if (list) list.push(row);
+    else out.set(row.articleId, [row]);
+  }
+  return out;
+}
+
+export function createArticleRepository(db: Db) {
+  return {
+    findById(id: string): ArticleRow | undefined {
+      return db.select().from(articles).where(eq(articles.id, id)).get();
+    },
+    findBySlug(slug: string): ArticleRow | undefined {
+      return db.select().from(articles).where(eq(articles.slug, slug)).get();
+    },
+    /** Rows for some ids, in the order of `ids`. */
+    findByIds(ids: string[]): ArticleRow[] {
+      if (ids.length === 0) return [];
+      const byId = new Map(db.select().from(articles).where(inArray(articles.id, ids)).all().map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id)).filter((r): r is ArticleRow => r !== undefined);
+    },
+    secondarySections(articleIds: string[]) {
+      if (articleIds.length === 0) return new Map<string, never[]>();
+      return groupBy(
+        db
+          .select({ articleId: articleSections.articleId, id: sections.id, slug: sections.slug, name: sections.name, path: sections.path })
+          .from(articleSections)
+          .innerJoin(sections, eq(sections.id, articleSections.sectionId))
+          .where(inArray(articleSections.articleId, articleIds))
+          .orderBy(asc(articleSections.articleId), asc(articleSections.position))
+          .all(),
+      );
+    },
+    relatedLinks(articleIds: string[]): Map<string, RelatedLinkRow[]> {
+      if (articleIds.length === 0) return new Map();
+      return groupBy(
+        db
+          .select({
+            articleId: relatedLinks.articleId,
+            position: relatedLinks.position,
+            title: relatedLinks.title,
+            url: relatedLinks.url,
+            targetId: target.id,
+            targetSlug: target.slug,
+            targetHeadline: target.headline,
+            targetStatus: target.status,
+            targetPublishedAt: target.publishedAt,
+          })
+          .from(relatedLinks)
+          .leftJoin(target, eq(target.id, relatedLinks.targetArticleId))
+          .where(inArray(relatedLinks.articleId, articleIds))
+          .orderBy(asc(relatedLinks.articleId), asc(relatedLinks.position))
+          .all(),
+      );
+    },
+    insert(row: ArticleInsert): void {
+      db.insert(articles).values(row).run();
+    },
+    setSecondarySections(articleId: string, sectionIds: string[]): void {
+      db.delete(articleSections).where(eq(articleSections.articleId, articleId)).run();
+      if (sectionIds.length > 0) {
+        db.insert(articleSections).values(sectionIds.map((sectionId, position) => ({ articleId, sectionId, position }))).run();
+      }
+    },
+    setBylines(articleId: string, authorIds: string[]): void {
+      db.delete(articleAuthors).where(eq(articleAuthors.articleId, articleId)).run();
+      if (authorIds.length > 0) {
+        db.insert(articleAuthors).values(authorIds.map((authorId, position) => ({ articleId, authorId, position }))).run();
+      }
+    },
+    setTags(articleId: string, tagIds: string[]): void {
+      db.delete(articleTags).where(eq(articleTags.articleId, articleId)).run();
+      if (tagIds.length > 0) {
+        db.insert(articleTags).values(tagIds.map((tagId, position) => ({ articleId, tagId, position }))).run();
+      }
+    },
+    setRelatedLinks(articleId: string, links: { title: string | null; url: string | null; targetArticleId: string | null }[]): void {
+      db.delete(relatedLinks).where(eq(relatedLinks.articleId, articleId)).run();
+      if (links.length > 0) {
+        db.insert(relatedLinks).values(links.map((l, position) => ({ articleId, position, ...l }))).run();
+      }
+    },
+    setImageUses(articleId: string, imageIds: string[]): void {
+      db.delete(articleImages).where(eq(articleImages.articleId, articleId)).run();
+      const unique = [...new Set(imageIds)];
+      if (unique.length > 0) db.insert(articleImages).values(unique.map((imageId) => ({ articleId, imageId }))).run();
+    },
+    insertRevision(row: typeof articleRevisions.$inferInsert): void {
+      db.insert(articleRevisions).values(row).run();
+    },
+    transaction<T>(fn: () => T): T {
+      return db.transaction(() => fn());
+    },
+  };
+}
+
+export type ArticleRepository = ReturnType<typeof createArticleRepository>;

@@ -1,0 +1,58 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { idParams, slugParams } from '../../http/common-schemas.ts';
+import { setNextLink } from '../../http/pagination.ts';
+import { problems } from '../../http/responses.ts';
+import { ArticleListQuery, ArticleListSchema, ArticleSchema } from './schemas.ts';
+import type { ArticleService } from './service.ts';
+
+export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; publicUrl?: string }> = async (app, opts) => {
+  app.get(
+    '/v1/articles',
+    {
+      schema: {
+        operationId: 'listArticles',
+        tags: ['articles'],
+        summary: 'List articles',
+        description:
+          'Newest first by default. Filters combine (AND). `section` includes its subsections. ' +
+          'With `q`, hits come by relevance unless `sort` is given, each with a highlighted `snippet`. ' +
+          'Without a token only public articles are listed; `status` needs a token (401 without).',
+        querystring: ArticleListQuery,
+        response: { 200: ArticleListSchema, ...problems(400, 401, 422) },
+      },
+    },
+    async (request, reply) => {
+      const page = opts.articles.list(request.query, request.principal !== null);
+      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
+      return page;
+    },
+  );
+
+  app.get(
+    '/v1/articles/:id',
+    {
+      schema: {
+        operationId: 'getArticle',
+        tags: ['articles'],
+        summary: 'Get an article by id',
+        params: idParams,
+        response: { 200: ArticleSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => opts.articles.get(request.params.id, request.principal !== null),
+  );
+
+  app.get(
+    '/v1/articles/slug/:slug',
+    {
+      schema: {
+        operationId: 'getArticleBySlug',
+        tags: ['articles'],
+        summary: 'Get an article by slug',
+        params: slugParams,
+        response: { 200: ArticleSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => opts.articles.getBySlug(request.params.slug, request.principal !== null),
+  );
+};

@@ -1,0 +1,333 @@
+// Articles: assembling the read model (sections, bylines, images, links, tags) and the
+// visibility rule. A request without a token sees an article only while it is public:
+// `published`, or `scheduled` with `publishedAt` <= now (it then reads as `published`).
+import { z } from 'zod';
+import type { ArticleStatus } from '../../db/schema.ts';
+import { BadRequestError, NotFoundError, UnauthorizedError, UnprocessableError } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.ts';
+import { toIso } from '../../http/time.ts';
+import type { AuthorRepository } from '../authors/repository.ts';
+import { toAuthorRef } from '../authors/service.ts';
+import type { ImageService } from '../images/service.ts';
+import { ancestorPaths, type SectionRepository } from '../sections/repository.ts';
+import { toSectionRef, type SectionService } from '../sections/service.ts';
+import type { TagRepository } from '../tags/repository.ts';
+import { type FeedFilter, type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
+import type { ArticleRepository, ArticleRow } from './repository.ts';
+import type { ArticleDto, ArticleListQueryInput, ArticleSummaryDto, BodyBlockDto, StoredBlock } from './schemas.ts';
+import { snippetToHtml, toMatchQuery } from './search.ts';
+
+const ListCursor = z.union([
+  z.object({ k: z.enum(['p', 'u']), v: z.number().int(), id: z.string() }),
+  z.object({ k: z.literal('r'), r: z.number(), s: z.number().int() }),
+]);
+
+export function isPublicAt(row: Pick<ArticleRow, 'status' | 'publishedAt'>, now: number): boolean {
+  return (row.status === 'published' || row.status === 'scheduled') && row.publishedAt !== null && row.publishedAt <= now;
+}
+
+/** Plain text of the body, for full-text search (control characters removed). */
+export function bodyText(blocks: StoredBlock[]): string {
+  const parts = blocks.flatMap((b) => {
+    switch (b.type) {
+      case 'paragraph':
+      case 'heading':
+        return [b.text];
+      case 'quote':
+        return [b.text, b.attribution ?? ''];
+      case 'list':
+        return b.items;
+      case 'image':
+        return [b.caption ?? ''];
+      case 'embed':
+        return [];
+    }
+  });
+  return parts.filter(Boolean).join('\n').replace(/[\u0000-\u0008\u000b-\u001f]/g, ' ');
+}
+
+export interface ArticleRecord {
+  id: string;
+  slug: string;
+  headline: string;
+  subheadline: string | null;
+  summary: string | null;
+  body: StoredBlock[];
+  status: ArticleStatus;
+  version: number;
+  sectionId: string;
+  secondarySectionIds: string[];
+  authorIds: string[];
+  tagIds: string[];
+  leadImage: { imageId: string; caption: string | null; credit: string | null } | null;
+  relatedLinks: { title: string | null; url: string | null; targetArticleId: string | null }[];
+  dateline: string | null;
+  language: string;
+  canonicalUrl: string | null;
+  publishedAt: number | null;
+  firstPublishedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function createArticleService(deps: {
+  articles: ArticleRepository;
+  feed: FeedRepository;
+  sections: SectionService;
+  sectionRows: SectionRepository;
+  authors: AuthorRepository;
+  tags: TagRepository;
+  images: ImageService;
+  now?: () => number;
+}) {
+  const now = deps.now ?? Date.now;
+
+  /** Full articles (or summaries) for rows, as the caller may see them. */
+  function assemble(rows: ArticleRow[], hasToken: boolean, withBody: boolean): (ArticleDto | ArticleSummaryDto)[] {
+    const at = now();
+    const ids = rows.map((r) => r.id);
+    const primary = new Map(deps.sectionRows.findByIds([...new Set(rows.map((r) => r.sectionId))]).map((s) => [s.id, s]));
+    const trails = deps.sections.breadcrumbs(rows.map((r) => primary.get(r.sectionId)?.path ?? ''));
+    const secondary = deps.articles.secondarySections(ids);
+    const bylines = deps.authors.bylines(ids);
+    const tags = deps.tags.forArticles(ids);
+    const links = deps.articles.relatedLinks(ids);
+    const imageIds = rows.flatMap((r) => [
+      ...(r.leadImageId ? [r.leadImageId] : []),
+      ...(withBody ? (r.body as StoredBlock[]).flatMap((b) => (b.type === 'image' ? [b.imageId] : [])) : []),
+    ]);
+    const images = deps.images.byIds(imageIds);
+
+    return rows.map((row, i) => {
+      const section = primary.get(row.sectionId)!;
+      const lead = row.leadImageId ? images.get(row.leadImageId) : undefined;
+      const summary: ArticleSummaryDto = {
+        id: row.id,
+        slug: row.slug,
+        version: row.version,
+        headline: row.headline,
+        subheadline: row.subheadline,
+        summary: row.summary,
+        status: row.status === 'scheduled' && isPublicAt(row, at) ? 'published' : row.status,
+        publishedAt: toIso(row.publishedAt),
+        firstPublishedAt: toIso(row.firstPublishedAt),
+        createdAt: toIso(row.createdAt),
+        updatedAt: toIso(row.updatedAt),
+        section: toSectionRef(section),
+        breadcrumbs: trails[i]!,
+        secondarySections: (secondary.get(row.id) ?? []).map(toSectionRef),
+        authors: (bylines.get(row.id) ?? []).map(toAuthorRef),
+        leadImage: lead
+          ? deps.images.toDto(lead, { caption: row.leadImageCaption, credit: row.leadImageCredit })
+          : null,
+        relatedLinks: (links.get(row.id) ?? [])
+          .filter((l) => l.targetId === null || hasToken || isPublicAt({ status: l.targetStatus!, publishedAt: l.targetPublishedAt }, at))
+          .map((l) =>
+            l.targetId === null
+              ? { title: l.title, url: l.url, articleId: null, slug: null }
+              : { title: l.title ?? l.targetHeadline, url: null, articleId: l.targetId, slug: l.targetSlug },
+          ),
+        tags: (tags.get(row.id) ?? []).map((t) => ({ slug: t.slug, name: t.name })),
+        dateline: row.dateline,
+        language: row.language,
+        canonicalUrl: row.canonicalUrl,
+      };
+      if (!withBody) return summary;
+      const body = (row.body as StoredBlock[]).map((b): BodyBlockDto => {
+        switch (b.type) {
+          case 'quote':
+            return { type: 'quote', text: b.text, attribution: b.attribution ?? null };
+          case 'image': {
+            const image = images.get(b.imageId);
+            const caption = b.caption ?? null;
+            const credit = b.credit ?? null;
+            return {
+              type: 'image',
+              imageId: b.imageId,
+              caption,
+              credit,
+              image: image ? deps.images.toDto(image, { caption, credit }) : null,
+            };
+          }
+          default:
+            return b;
+        }
+      });
+      return { ...summary, body };
+    });
+  }
+
+  function visibleOrNotFound(row: ArticleRow | undefined, hasToken: boolean): ArticleRow {
+    if (!row || (!hasToken && !isPublicAt(row, now()))) throw new NotFoundError('Article');
+    return row;
+  }
+
+  const unknownFilter = (field: string, what: string) =>
+    new UnprocessableError(`No ${what} matches the \`${field}\` filter.`, [
+      { in: 'query', path: field, message: `No such ${what}` },
+    ]);
+
+  /** Feed keys of the sections an article lists under: its sections and all their ancestors. */
+  function sectionKeys(sectionIds: string[]): string[] {
+    const paths = deps.sectionRows.findByIds(sectionIds).flatMap((s) => ancestorPaths(s.path));
+    return deps.sectionRows.findByPaths([...new Set(paths)]).map((s) => `section:${s.id}`);
+  }
+
+  return {
+    assemble,
+
+    get(id: string, hasToken: boolean): ArticleDto {
+      return assemble([visibleOrNotFound(deps.articles.findById(id), hasToken)], hasToken, true)[0] as ArticleDto;
+    },
+
+    getBySlug(slug: string, hasToken: boolean): ArticleDto {
+      return assemble([visibleOrNotFound(deps.articles.findBySlug(slug), hasToken)], hasToken, true)[0] as ArticleDto;
+    },
+
+    list(query: ArticleListQueryInput, hasToken: boolean): Page<ArticleSummaryDto> {
+      if (query.status !== undefined && !hasToken) throw new UnauthorizedError('The `status` filter needs a token.');
+      const at = now();
+      const keys: string[] = [];
+      if (query.section !== undefined) {
+        const section = deps.sections.resolve(query.section);
+        if (!section) throw unknownFilter('section', 'section');
+        keys.push(`section:${section.id}`);
+      }
+      if (query.author !== undefined) {
+        const author = deps.authors.findByIdOrSlug(query.author);
+        if (!author) throw unknownFilter('author', 'author');
+        keys.push(`author:${author.id}`);
+      }
+      if (query.tag !== undefined) {
+        const tag = deps.tags.findBySlug(query.tag);
+        const visible =
+          tag && (hasToken || deps.feed.list({ keys: [`tag:${tag.id}`], publicOnly: true, now: at }, { column: 'published', descending: true, limit: 1 }).length > 0);
+        if (!tag || !visible) throw unknownFilter('tag', 'tag');
+        keys.push(`tag:${tag.id}`);
+      }
+      if (query.status === 'draft' || query.status === 'archived' || query.status === 'scheduled') keys.push(`status:${query.status}`);
+      if (keys.length === 0) keys.push('all');
+
+      const filter: FeedFilter = {
+        keys,
+        publicOnly: !hasToken,
+        now: at,
+        status: query.status,
+        publishedAfter: query.publishedAfter,
+        publishedBefore: query.publishedBefore,
+      };
+      const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ListCursor);
+      const limit = query.limit;
+      let match: string | undefined;
+      if (query.q !== undefined) {
+        match = toMatchQuery(query.q) ?? undefined;
+        if (match === undefined) return { data: [], page: { limit, nextCursor: null } };
+        filter.match = match;
+      }
+
+      let ids: string[];
+      let nextCursor: string | null = null;
+      let seqOf = new Map<string, number>();
+      if (match !== undefined && query.sort === undefined) {
+        if (cursor && cursor.k !== 'r') throw badCursor();
+        const hits = deps.feed.search({ ...filter, match }, cursor?.k === 'r' ? { r: cursor.r, s: cursor.s } : undefined, limit + 1);
+        const page = hits.slice(0, limit);
+        const last = page.at(-1);
+        if (hits.length > limit && last) nextCursor = encodeCursor({ k: 'r', r: last.rank, s: last.seq });
+        ids = page.map((h) => h.articleId);
+        seqOf = new Map(page.map((h) => [h.articleId, h.seq]));
+      } else {
+        const sort = query.sort ?? '-publishedAt';
+        const kind = sort.endsWith('publishedAt') ? 'p' : 'u';
+        if (cursor && cursor.k !== kind) throw badCursor();
+        const rows = deps.feed.list(filter, {
+          column: kind === 'p' ? 'published' : 'updated',
+          descending: sort.startsWith('-'),
+          after: cursor && cursor.k === kind ? { v: cursor.v, id: cursor.id } : undefined,
+          limit: limit + 1,
+        });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        if (rows.length > limit && last) nextCursor = encodeCursor({ k: kind, v: last.v, id: last.articleId });
+        ids = page.map((r) => r.articleId);
+      }
+
+      const rows = deps.articles.findByIds(ids);
+      const data = assemble(rows, hasToken, false) as ArticleSummaryDto[];
+      if (match !== undefined) {
+        if (seqOf.size === 0) seqOf = new Map(rows.map((r) => [r.id, r.seq]));
+        const snippets = deps.feed.snippets(match, [...seqOf.values()]);
+        for (const item of data) {
+          const snippet = snippets.get(seqOf.get(item.id)!);
+          if (snippet !== undefined) item.snippet = snippetToHtml(snippet);
+        }
+      }
+      return { data, page: { limit, nextCursor } };
+    },
+
+    /** Stores a complete article with its relations, feed rows and revision 1 (one transaction). */
+    insert(record: ArticleRecord, createdBy: string): void {
+      deps.articles.transaction(() => {
+        deps.articles.insert({
+          id: record.id,
+          slug: record.slug,
+          headline: record.headline,
+          subheadline: record.subheadline,
+          summary: record.summary,
+          body: record.body,
+          bodyText: bodyText(record.body),
+          status: record.status,
+          version: record.version,
+          sectionId: record.sectionId,
+          leadImageId: record.leadImage?.imageId ?? null,
+          leadImageCaption: record.leadImage?.caption ?? null,
+          leadImageCredit: record.leadImage?.credit ?? null,
+          dateline: record.dateline,
+          language: record.language,
+          canonicalUrl: record.canonicalUrl,
+          publishedAt: record.publishedAt,
+          firstPublishedAt: record.firstPublishedAt,
+          createdAt: record.createdAt,
+          updatedAt: record.updatedAt,
+        });
+        deps.articles.setBylines(record.id, record.authorIds);
+        deps.articles.setSecondarySections(record.id, record.secondarySectionIds);
+        deps.articles.setTags(record.id, record.tagIds);
+        deps.articles.setRelatedLinks(record.id, record.relatedLinks);
+        deps.articles.setImageUses(record.id, [
+          ...(record.leadImage ? [record.leadImage.imageId] : []),
+          ...record.body.flatMap((b) => (b.type === 'image' ? [b.imageId] : [])),
+        ]);
+        deps.feed.replace({
+          articleId: record.id,
+          keys: [
+            'all',
+            `status:${record.status}`,
+            ...sectionKeys([record.sectionId, ...record.secondarySectionIds]),
+            ...record.authorIds.map((id) => `author:${id}`),
+            ...record.tagIds.map((id) => `tag:${id}`),
+          ],
+          publicAt: record.status === 'published' || record.status === 'scheduled' ? record.publishedAt : null,
+          publishedSort: record.publishedAt ?? UNPUBLISHED_SORT,
+          updatedAt: record.updatedAt,
+        });
+        const row = deps.articles.findById(record.id)!;
+        deps.articles.insertRevision({
+          articleId: record.id,
+          revision: record.version,
+          createdAt: record.updatedAt,
+          createdBy,
+          snapshot: assemble([row], true, true)[0],
+        });
+      });
+    },
+  };
+}
+
+function badCursor() {
+  return new BadRequestError('The cursor belongs to a list with another order.', [
+    { in: 'query', path: 'cursor', message: 'Invalid cursor for this sort order' },
+  ]);
+}
+
+export type ArticleService = ReturnType<typeof createArticleService>;

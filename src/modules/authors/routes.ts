@@ -1,0 +1,55 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { idParams, slugParams } from '../../http/common-schemas.ts';
+import { setNextLink } from '../../http/pagination.ts';
+import { problems } from '../../http/responses.ts';
+import { AuthorListQuery, AuthorListSchema, AuthorSchema } from './schemas.ts';
+import type { AuthorService } from './service.ts';
+
+export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publicUrl?: string }> = async (app, opts) => {
+  app.get(
+    '/v1/authors',
+    {
+      schema: {
+        operationId: 'listAuthors',
+        tags: ['authors'],
+        summary: 'List authors',
+        description: 'Every byline, ordered by slug.',
+        querystring: AuthorListQuery,
+        response: { 200: AuthorListSchema, ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const page = opts.authors.list(request.query);
+      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
+      return page;
+    },
+  );
+
+  app.get(
+    '/v1/authors/:id',
+    {
+      schema: {
+        operationId: 'getAuthor',
+        tags: ['authors'],
+        summary: 'Get an author by id',
+        params: idParams,
+        response: { 200: AuthorSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => opts.authors.get(request.params.id),
+  );
+
+  app.get(
+    '/v1/authors/slug/:slug',
+    {
+      schema: {
+        operationId: 'getAuthorBySlug',
+        tags: ['authors'],
+        summary: 'Get an author by slug',
+        params: slugParams,
+        response: { 200: AuthorSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => opts.authors.getBySlug(request.params.slug),
+  );
+};

@@ -1,0 +1,25 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/client.ts';
+
+const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, opts) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        operationId: 'getHealth',
+        tags: ['health'],
+        summary: 'Liveness and readiness',
+        description: 'Answers once the database is open and migrated.',
+        response: { 200: HealthSchema },
+      },
+    },
+    async (_request, reply) => {
+      opts.db.$client.prepare('select 1').get();
+      reply.header('cache-control', 'no-store');
+      return { status: 'ok' as const };
+    },
+  );
+};

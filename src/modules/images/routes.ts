@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { idParams } from '../../http/common-schemas.ts';
+import { ifNoneMatchHits, notModified } from '../../http/caching.ts';
+import { setNextLink } from '../../http/pagination.ts';
+import { problems } from '../../http/responses.ts';
+import { ImageFileQuery, ImageListQuery, ImageListSchema, ImageSchema } from './schemas.ts';
+import type { ImageService } from './service.ts';
+
+const binary = z.string().meta({ format: 'binary' });
+
+/** RFC 6266 inline disposition with an ASCII fallback and a UTF-8 name. */
+function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUrl?: string }> = async (app, opts) => {
+  app.get(
+    '/v1/images',
+    {
+      schema: {
+        operationId: 'listImages',
+        tags: ['images'],
+        summary: 'List images, newest first',
+        description: 'Without a token, only images that a public article uses.',
+        querystring: ImageListQuery,
+        response: { 200: ImageListSchema, ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const page = opts.images.list(request.query, request.principal !== null);
+      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
+      return page;
+    },
+  );
+
+  app.get(
+    '/v1/images/:id',
+    {
+      schema: {
+        operationId: 'getImage',
+        tags: ['images'],
+        summary: 'Get image metadata',
+        params: idParams,
+        response: { 200: ImageSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => opts.images.get(request.params.id, request.principal !== null),
+  );
+
+  app.get(
+    '/v1/images/:id/file',
+    {
+      schema: {
+        operationId: 'getImageFile',
+        tags: ['images'],
+        summary: 'Get the image file or a rendition',
+        description:
+          'The original bytes, or with `w` and/or `format` a resized rendition (made once, then cached). ' +
+          'Sent with the sniffed type, `X-Content-Type-Options: nosniff`, a strong `ETag` and immutable caching.',
+        params: idParams,
+        querystring: ImageFileQuery,
+        response: {
+          200: {
+            description: 'The image bytes',
+            content: {
+              'image/jpeg': { schema: binary },
+              'image/png': { schema: binary },
+              'image/webp': { schema: binary },
+              'image/gif': { schema: binary },
+              'image/avif': { schema: binary },
+            },
+          },
+          ...problems(400, 401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const file = await opts.images.file(request.params.id, request.query, request.principal !== null);
+      reply
+        .header('etag', file.etag)
+        .header('cache-control', file.cacheControl)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-disposition', contentDisposition(file.filename));
+      if (ifNoneMatchHits(request.headers['if-none-match'], file.etag)) return notModified(reply);
+      const { size } = await fs.promises.stat(file.path);
+      reply.type(file.mimeType).header('content-length', size);
+      // A stream bypasses the serializer; the schema above only documents the bytes.
+      return reply.send(fs.createReadStream(file.path) as unknown as string);
+    },
+  );
+};

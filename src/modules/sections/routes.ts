@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { idParams } from '../../http/common-schemas.ts';
+import { setNextLink } from '../../http/pagination.ts';
+import { problems } from '../../http/responses.ts';
+import { SectionDetailSchema, SectionListQuery, SectionListSchema } from './schemas.ts';
+import type { SectionService } from './service.ts';
+
+export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; publicUrl?: string }> = async (app, opts) => {
+  app.get(
+    '/v1/sections',
+    {
+      schema: {
+        operationId: 'listSections',
+        tags: ['sections'],
+        summary: 'List sections',
+        description: 'Every section, flat, ordered by `path`. `path` narrows the list to one section.',
+        querystring: SectionListQuery,
+        response: { 200: SectionListSchema, ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const page = opts.sections.list(request.query);
+      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
+      return page;
+    },
+  );
+
+  app.get(
+    '/v1/sections/:id',
+    {
+      schema: {
+        operationId: 'getSection',
+        tags: ['sections'],
+        summary: 'Get a section with its breadcrumbs and children',
+        params: idParams,
+        response: { 200: SectionDetailSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => opts.sections.get(request.params.id),
+  );
+};

@@ -1,0 +1,70 @@
+// Sections: a tree with materialised paths. Reads here; writes come with the editorial API.
+import { NotFoundError } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.ts';
+import { z } from 'zod';
+import { ancestorPaths, type SectionRepository, type SectionRow } from './repository.ts';
+import type { SectionDto, SectionRefDto } from './schemas.ts';
+
+const SectionCursor = z.object({ p: z.string() });
+
+export function toSectionDto(row: SectionRow): SectionDto {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    parentId: row.parentId,
+    path: row.path,
+    depth: row.depth,
+    position: row.position,
+  };
+}
+
+export function toSectionRef(row: Pick<SectionRow, 'id' | 'slug' | 'name' | 'path'>): SectionRefDto {
+  return { id: row.id, slug: row.slug, name: row.name, path: row.path };
+}
+
+export function createSectionService({ sections }: { sections: SectionRepository }) {
+  return {
+    list(query: { path?: string; limit: number; cursor?: string }): Page<SectionDto> {
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SectionCursor).p;
+      const rows = sections.list({ path: query.path, afterPath: after, limit: query.limit + 1 });
+      const more = rows.length > query.limit;
+      const data = rows.slice(0, query.limit);
+      const last = data.at(-1);
+      return {
+        data: data.map(toSectionDto),
+        page: { limit: query.limit, nextCursor: more && last ? encodeCursor({ p: last.path }) : null },
+      };
+    },
+
+    get(id: string) {
+      const row = sections.findById(id);
+      if (!row) throw new NotFoundError('Section');
+      return {
+        ...toSectionDto(row),
+        breadcrumbs: this.breadcrumbs([row.path])[0]!,
+        children: sections.children(row.id).map(toSectionDto),
+      };
+    },
+
+    /** Root-first breadcrumb trails for several section paths, in one query. */
+    breadcrumbs(paths: string[]): SectionRefDto[][] {
+      const all = [...new Set(paths.flatMap(ancestorPaths))];
+      const byPath = new Map(sections.findByPaths(all).map((r) => [r.path, r]));
+      return paths.map((p) =>
+        ancestorPaths(p)
+          .map((a) => byPath.get(a))
+          .filter((r): r is SectionRow => r !== undefined)
+          .map(toSectionRef),
+      );
+    },
+
+    /** The section itself and the ids of it and every ancestor (the feed keys it lists under). */
+    resolve(idOrPath: string): SectionRow | undefined {
+      return sections.findByIdOrPath(idOrPath);
+    },
+  };
+}
+
+export type SectionService = ReturnType<typeof createSectionService>;

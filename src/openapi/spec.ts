@@ -1,0 +1,18 @@
+// Renders the OpenAPI document from the code (an in-memory app, never a real database file).
+import { buildApp } from '../app.ts';
+import { loadConfig } from '../config.ts';
+import { closeDatabase, openDatabase } from '../db/client.ts';
+import { migrateDatabase } from '../db/migrate.ts';
+
+export async function renderSpecYaml(): Promise<string> {
+  const db = openDatabase(':memory:');
+  migrateDatabase(db);
+  const app = await buildApp({ config: loadConfig({}, { CMS_MEDIA_DIR: '/nonexistent' }), db, logger: false });
+  try {
+    await app.ready();
+    return app.swagger({ yaml: true });
+  } finally {
+    await app.close();
+    closeDatabase(db);
+  }
+}
