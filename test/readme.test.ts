@@ -1,0 +1,64 @@
+// The README is tested documentation: start the server as it says (`npm start`) and run its
+// curl examples, exactly as written, against it over a real socket.
+import fs from 'node:fs';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { tempDir } from './helper.ts';
+import { ROOT, startServer } from './process.ts';
+
+const run = promisify(execFile);
+const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+function block(name: string): string {
+  const match = new RegExp(`<!-- readme-test:${name} -->\\s*\`\`\`sh\\n([\\s\\S]*?)\`\`\`\\s*<!-- /readme-test:${name} -->`).exec(readme);
+  if (!match) throw new Error(`README has no readme-test:${name} block`);
+  return match[1]!;
+}
+
+t.test('README: the two set-up commands are the ones package.json provides', async (t) => {
+  t.match(readme, /```sh\nnpm install && npm start\n```/);
+  t.match(readme, /```sh\nnpm test\n```/);
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  t.equal(pkg.scripts.test, 'tap');
+  const ci = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
+  t.match(ci, /\nnpm ci\nnpm test\n/, '.ci/run runs npm ci and then the README test command');
+});
+
+t.test('npm start on a new database: seed loaded, admin token printed, README curl examples work', async (t) => {
+  const dir = tempDir(t);
+  const server = await startServer({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') });
+  t.teardown(server.stop);
+
+  const token = /First start: an admin API token[^\n]*\n\n\s+(cms_[A-Za-z0-9_-]+)/.exec(server.output())?.[1];
+  t.ok(token, 'the first start prints an admin token');
+  const asAdmin = await fetch(`${server.base}/v1/articles?status=published`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(asAdmin.status, 200, 'the printed token works');
+
+  // Each command runs as written; an `echo` after each body-printing curl separates the outputs.
+  const script = block('read')
+    .replaceAll('http://127.0.0.1:3000', server.base)
+    .replace(/^(curl -fsS .*)$/gm, '$1; echo');
+  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { maxBuffer: 10 * 1024 * 1024 });
+  const lines = stdout.trim().split('\n');
+  const article = JSON.parse(lines[0]!);
+  t.equal(article.headline, 'South Korea worries Putin visit could tighten military bonds between North and Russia');
+  t.equal(article.section.path, 'national/north-korea');
+  t.same(article.authors.map((a: { name: string }) => a.name), ['Lim Jeong-won', 'Park Hyun-joo']);
+  t.equal(article.leadImage.credit, 'AP/YONHAP');
+  t.equal(article.body.length, 19);
+  const search = JSON.parse(lines[2]!);
+  t.equal(search.data.length, 1, 'the search finds the seed article');
+  t.match(search.data[0].snippet, /<mark>/);
+  t.equal(JSON.parse(lines[1]!).data.length, 1, 'the section list (with subsections) has the seed article');
+  t.equal(lines.at(-1), '304', 'revalidation with the ETag gives 304');
+
+  // Restarting against the same database neither reseeds nor prints another token.
+  await server.stop();
+  const again = await startServer({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') });
+  t.teardown(again.stop);
+  t.notMatch(again.output(), /admin API token/, 'no second token');
+  const list = (await (await fetch(`${again.base}/v1/articles`)).json()) as { data: unknown[] };
+  t.equal(list.data.length, 1, 'no second copy of the seed');
+});
