@@ -1,15 +1,26 @@
 // buildApp(): the Fastify instance with its plugins and every module's routes.
 // server.ts starts it; tests build it against a temporary database.
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import type { Db } from './db/client.ts';
 import authPlugin from './http/auth.ts';
 import cachingPlugin from './http/caching.ts';
+import { BadRequestError, TooManyRequestsError } from './http/errors.ts';
+import idempotencyPlugin from './http/idempotency.ts';
 import { openapiPlugin } from './http/openapi.ts';
-import problemPlugin from './http/problem.ts';
+import problemPlugin, { frameworkErrorHandler } from './http/problem.ts';
 import { createFeedRepository } from './modules/articles/feed-repository.ts';
+import { createArticleEditor } from './modules/articles/editor-service.ts';
 import { createArticleRepository } from './modules/articles/repository.ts';
+import { articleWriteRoutes } from './modules/articles/write-routes.ts';
+import { createAuthorEditor } from './modules/authors/editor-service.ts';
+import { authorWriteRoutes } from './modules/authors/write-routes.ts';
+import { createIdempotencyRepository } from './modules/idempotency/repository.ts';
+import { createSectionEditor } from './modules/sections/editor-service.ts';
+import { sectionWriteRoutes } from './modules/sections/write-routes.ts';
+import { tokenRoutes } from './modules/tokens/routes.ts';
 import { articleRoutes } from './modules/articles/routes.ts';
 import { createArticleService } from './modules/articles/service.ts';
 import { createAuthorRepository } from './modules/authors/repository.ts';
@@ -58,9 +69,21 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
     images,
     now,
   });
+  const editors = {
+    articles: createArticleEditor({ articles, rows: articleRows, sections: sectionRows, authors: authorRows, tags: tagRows, images: imageRows, now }),
+    sections: createSectionEditor({
+      sections: sectionRows,
+      reads: sections,
+      refreshArticlesIn: (ids) => articleRows.idsInSections(ids).forEach((id) => articles.refreshFeed(id)),
+      now,
+    }),
+    authors: createAuthorEditor({ authors: authorRows, now }),
+  };
   return {
     publicUrl,
     storage,
+    editors,
+    idempotency: createIdempotencyRepository(db),
     repositories: { articles: articleRows, sections: sectionRows, authors: authorRows, tags: tagRows, images: imageRows },
     tokens: createTokenService({ tokens: createTokenRepository(db), now }),
     sections,
@@ -80,13 +103,41 @@ export async function buildApp(deps: AppDeps) {
     logger: deps.logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.CMS_MAX_BODY_BYTES,
     return503OnClosing: true,
+    // Long enough for every valid id and slug, so validation (400) names the bad field.
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // JSON is the only body type (multipart is added by the image upload route): anything
+  // else is 415. Bodies must be valid UTF-8 (never silently "repaired") and may not carry
+  // `__proto__`/`constructor.prototype` keys; an empty body counts as no body.
+  app.removeAllContentTypeParsers();
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const buffer = body as Buffer;
+    if (buffer.length === 0) return done(null, undefined);
+    let decoded: string;
+    try {
+      decoded = utf8.decode(buffer);
+    } catch {
+      return done(new BadRequestError('The body is not valid UTF-8.'), undefined);
+    }
+    parseJson(request, decoded, done);
+  });
+
   await app.register(problemPlugin);
-  await app.register(authPlugin, { tokens: services.tokens });
+  await app.register(rateLimit, { global: false });
+  const authFailures = app.createRateLimit({
+    max: config.CMS_RATE_LIMIT_AUTH_FAILURES,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `auth:${request.ip}`,
+  });
+  await app.register(authPlugin, { tokens: services.tokens, failures: authFailures });
   await app.register(cachingPlugin, { publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
+  await app.register(idempotencyPlugin, { keys: services.idempotency, now: deps.now ?? Date.now });
   await app.register(openapiPlugin);
 
   const publicUrl = services.publicUrl;
@@ -96,5 +147,22 @@ export async function buildApp(deps: AppDeps) {
   await app.register(authorRoutes, { authors: services.authors, publicUrl });
   await app.register(imageRoutes, { images: services.images, publicUrl });
   await app.register(tagRoutes, { tags: services.tags, publicUrl });
+
+  // Writes: rate-limited per token (per address before authentication).
+  await app.register(async (writes) => {
+    writes.addHook(
+      'onRequest',
+      writes.rateLimit({
+        max: config.CMS_RATE_LIMIT_WRITES,
+        timeWindow: 60_000,
+        keyGenerator: (request) => (request.principal ? `token:${request.principal.tokenId}` : `ip:${request.ip}`),
+        errorResponseBuilder: (_request, context) => new TooManyRequestsError(context.ttl / 1000, 'Too many write requests for this token.'),
+      }),
+    );
+    await writes.register(articleWriteRoutes, { editor: services.editors.articles, publicUrl });
+    await writes.register(sectionWriteRoutes, { editor: services.editors.sections });
+    await writes.register(authorWriteRoutes, { editor: services.editors.authors });
+    await writes.register(tokenRoutes, { tokens: services.tokens });
+  });
   return app;
 }

@@ -15,6 +15,8 @@ export const ConfigSchema = z.object({
   CMS_MAX_BODY_BYTES: positiveInt.default(1024 * 1024).describe('Largest JSON body accepted'),
   CMS_MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024).describe('Largest image upload accepted'),
   CMS_PUBLIC_URL: z.url().optional().describe('Public origin, for absolute URLs in Link headers'),
+  CMS_RATE_LIMIT_WRITES: positiveInt.default(300).describe('Write requests per minute per token (429 above)'),
+  CMS_RATE_LIMIT_AUTH_FAILURES: positiveInt.default(30).describe('Failed authentications per minute per client address (429 above)'),
   CMS_PUBLIC_MAX_AGE: z.coerce.number().int().min(0).default(60).describe('max-age (s) of public responses'),
 });
 

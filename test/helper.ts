@@ -46,7 +46,7 @@ export interface Built {
 
 export async function build(t: Test, opts: { seed?: boolean; config?: Partial<Config>; clock?: Clock } = {}): Promise<Built> {
   const dir = tempDir(t);
-  const config = loadConfig({}, { CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media'), LOG_LEVEL: 'silent', ...opts.config });
+  const config = loadConfig({}, { CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media'), LOG_LEVEL: 'silent', CMS_RATE_LIMIT_WRITES: 100_000, CMS_RATE_LIMIT_AUTH_FAILURES: 100_000, ...opts.config });
   const db = openDatabase(config.CMS_DB);
   migrateDatabase(db);
   const clock = opts.clock ?? testClock();
@@ -125,6 +125,6 @@ export function addArticle(
     status,
     publishedAt,
   };
-  services.articles.insert(record, 'test');
+  services.articles.save(record, 'test', true);
   return record;
 }

@@ -3,8 +3,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { TokenRole } from '../db/schema.ts';
-import type { Principal, TokenService } from '../modules/tokens/service.ts';
-import { ForbiddenError, UnauthorizedError } from './errors.ts';
+import { type Principal, requireRoleOf } from '../modules/tokens/roles.ts';
+import type { TokenService } from '../modules/tokens/service.ts';
+import { TooManyRequestsError, UnauthorizedError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,8 +13,12 @@ declare module 'fastify' {
   }
 }
 
+type FailureLimiter = (
+  request: FastifyRequest,
+  options?: { increment?: boolean },
+) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }>;
+
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
-const RANK: Record<TokenRole, number> = { writer: 1, editor: 2, admin: 3 };
 
 export function requireToken(request: FastifyRequest): Principal {
   if (!request.principal) throw new UnauthorizedError();
@@ -22,20 +27,29 @@ export function requireToken(request: FastifyRequest): Principal {
 
 export function requireRole(request: FastifyRequest, role: TokenRole): Principal {
   const principal = requireToken(request);
-  if (RANK[principal.role] < RANK[role]) throw new ForbiddenError(`This needs the ${role} role or higher.`);
+  requireRoleOf(principal, role);
   return principal;
 }
 
 export default fp(
-  async function authPlugin(app: FastifyInstance, opts: { tokens: TokenService }) {
+  async function authPlugin(app: FastifyInstance, opts: { tokens: TokenService; failures?: FailureLimiter }) {
     app.decorateRequest('principal', null);
+    // Failed authentication is rate-limited per client address (guessing tokens is futile
+    // anyway at 256 bits, but a flood of bad tokens should not cost database lookups).
+    const refuse = async (request: FastifyRequest, detail: string): Promise<never> => {
+      const verdict = await opts.failures?.(request);
+      if (verdict && !verdict.isAllowed && verdict.isExceeded) throw new TooManyRequestsError(verdict.ttlInSeconds, 'Too many failed authentications from this address.');
+      throw new UnauthorizedError(detail);
+    };
     app.addHook('onRequest', async (request) => {
       const header = request.headers.authorization;
       if (header === undefined) return;
+      const blocked = await opts.failures?.(request, { increment: false });
+      if (blocked && !blocked.isAllowed && blocked.isExceeded) throw new TooManyRequestsError(blocked.ttlInSeconds, 'Too many failed authentications from this address.');
       const match = BEARER.exec(header);
-      if (!match) throw new UnauthorizedError('The Authorization header must be `Bearer <token>`.');
+      if (!match) return refuse(request, 'The Authorization header must be `Bearer <token>`.');
       const principal = opts.tokens.authenticate(match[1]!);
-      if (!principal) throw new UnauthorizedError('The token is unknown or revoked.');
+      if (!principal) return refuse(request, 'The token is unknown or revoked.');
       request.principal = principal;
     });
   },

@@ -24,3 +24,6 @@ export const dateTimeInput = z
   .refine((s) => RFC3339.test(s) && !Number.isNaN(Date.parse(s)), 'Must be an RFC 3339 date-time, e.g. 2024-06-17T09:00:00Z')
   .transform((s) => Date.parse(s))
   .meta({ format: 'date-time' });
+
+/** For routes that take no query parameters: any parameter is an unknown one (400). */
+export const noQuery = z.strictObject({});

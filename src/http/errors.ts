@@ -61,3 +61,9 @@ export class UnprocessableError extends HttpProblem {
     super(422, 'Unprocessable Content', detail, errors);
   }
 }
+
+export class TooManyRequestsError extends HttpProblem {
+  constructor(retryAfterSeconds: number, detail = 'Too many requests; try again later.') {
+    super(429, 'Too Many Requests', detail, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}

@@ -25,6 +25,7 @@ export const openapiPlugin = fp(
           { name: 'authors', description: 'Bylines' },
           { name: 'images', description: 'Image metadata and files' },
           { name: 'tags', description: 'Tags with article counts' },
+          { name: 'tokens', description: 'API tokens (admin)' },
           { name: 'health', description: 'Service health' },
         ],
         components: {

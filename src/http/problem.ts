@@ -7,6 +7,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { type ErrorLocation, type FieldError, HttpProblem } from './errors.ts';
+import { READ_ONLY_FIELDS } from './input.ts';
 
 export const FieldErrorSchema = z
   .object({
@@ -54,7 +55,8 @@ export function fieldErrorsFromIssues(issues: ZodIssueLike[], where: ErrorLocati
     const base = issue.instancePath.split('/').filter(Boolean).join('.');
     if (issue.keyword === 'unrecognized_keys' && Array.isArray(issue.params.keys)) {
       for (const key of issue.params.keys as string[]) {
-        out.push({ in: where, path: base ? `${base}.${key}` : key, message: 'Unknown field' });
+        const readOnly = where === 'body' && base === '' && READ_ONLY_FIELDS.has(key);
+        out.push({ in: where, path: base ? `${base}.${key}` : key, message: readOnly ? 'Read-only field: set by the server' : 'Unknown field' });
       }
       continue;
     }
@@ -135,3 +137,15 @@ export default fp(
   },
   { name: 'problem' },
 );
+
+/** Fastify's own early failures (a malformed URL, an overlong path segment) as problems too. */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+  return sendProblem(reply, {
+    type: problemType(status),
+    title: STATUS_CODES[status] ?? 'Bad Request',
+    status,
+    detail: status === 414 ? 'A path segment is too long.' : 'The URL is malformed (bad percent-encoding).',
+    errors: [{ in: 'path', path: '', message: status === 414 ? 'Too long' : 'Malformed URL' }],
+  });
+}

@@ -155,7 +155,7 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
       a.tags.map((name) => ({ id: uuidv7(), name, slug: slugify(name) })),
       now,
     );
-    services.articles.insert(
+    services.articles.save(
       {
         id: uuidv7(),
         slug: a.slug,
@@ -184,6 +184,7 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
         updatedAt: now,
       },
       'seed',
+      true,
     );
     report.articles++;
   }

@@ -1,5 +1,5 @@
 // Articles and the rows hanging off them (secondary sections, related links, image uses).
-import { asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.ts';
 import { articleAuthors, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } from '../../db/schema.ts';
@@ -88,6 +88,29 @@ export function createArticleRepository(db: Db) {
         db.insert(articleSections).values(sectionIds.map((sectionId, position) => ({ articleId, sectionId, position }))).run();
       }
     },
+    update(row: ArticleInsert): void {
+      const { seq: _seq, id, ...rest } = row;
+      db.update(articles).set(rest).where(eq(articles.id, id)).run();
+    },
+    delete(id: string): boolean {
+      return db.delete(articles).where(eq(articles.id, id)).run().changes > 0;
+    },
+    /** Ids of an article's relations, in their stored order. */
+    relations(articleId: string) {
+      return {
+        authorIds: db.select({ id: articleAuthors.authorId }).from(articleAuthors).where(eq(articleAuthors.articleId, articleId)).orderBy(asc(articleAuthors.position)).all().map((r) => r.id),
+        secondarySectionIds: db.select({ id: articleSections.sectionId }).from(articleSections).where(eq(articleSections.articleId, articleId)).orderBy(asc(articleSections.position)).all().map((r) => r.id),
+        tagIds: db.select({ id: articleTags.tagId }).from(articleTags).where(eq(articleTags.articleId, articleId)).orderBy(asc(articleTags.position)).all().map((r) => r.id),
+        relatedLinks: db.select({ title: relatedLinks.title, url: relatedLinks.url, targetArticleId: relatedLinks.targetArticleId }).from(relatedLinks).where(eq(relatedLinks.articleId, articleId)).orderBy(asc(relatedLinks.position)).all(),
+      };
+    },
+    /** Articles whose primary or a secondary section is one of these. */
+    idsInSections(sectionIds: string[]): string[] {
+      if (sectionIds.length === 0) return [];
+      const primary = db.select({ id: articles.id }).from(articles).where(inArray(articles.sectionId, sectionIds)).all();
+      const secondary = db.select({ id: articleSections.articleId }).from(articleSections).where(inArray(articleSections.sectionId, sectionIds)).all();
+      return [...new Set([...primary, ...secondary].map((r) => r.id))];
+    },
     setBylines(articleId: string, authorIds: string[]): void {
       db.delete(articleAuthors).where(eq(articleAuthors.articleId, articleId)).run();
       if (authorIds.length > 0) {
@@ -110,6 +133,22 @@ export function createArticleRepository(db: Db) {
       db.delete(articleImages).where(eq(articleImages.articleId, articleId)).run();
       const unique = [...new Set(imageIds)];
       if (unique.length > 0) db.insert(articleImages).values(unique.map((imageId) => ({ articleId, imageId }))).run();
+    },
+    revisions(articleId: string, beforeRevision: number | undefined, limit: number) {
+      return db
+        .select({ revision: articleRevisions.revision, createdAt: articleRevisions.createdAt, createdBy: articleRevisions.createdBy })
+        .from(articleRevisions)
+        .where(and(eq(articleRevisions.articleId, articleId), beforeRevision === undefined ? undefined : lt(articleRevisions.revision, beforeRevision)))
+        .orderBy(desc(articleRevisions.revision))
+        .limit(limit)
+        .all();
+    },
+    revision(articleId: string, revision: number) {
+      return db
+        .select()
+        .from(articleRevisions)
+        .where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.revision, revision)))
+        .get();
     },
     insertRevision(row: typeof articleRevisions.$inferInsert): void {
       db.insert(articleRevisions).values(row).run();

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { idParams, slugParams } from '../../http/common-schemas.ts';
+import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
 import { setNextLink } from '../../http/pagination.ts';
 import { problems } from '../../http/responses.ts';
 import { ArticleListQuery, ArticleListSchema, ArticleSchema } from './schemas.ts';
+import { articleEtag } from './editor-service.ts';
 import type { ArticleService } from './service.ts';
 
 export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; publicUrl?: string }> = async (app, opts) => {
@@ -36,10 +37,15 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
         tags: ['articles'],
         summary: 'Get an article by id',
         params: idParams,
+        querystring: noQuery,
         response: { 200: ArticleSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => opts.articles.get(request.params.id, request.principal !== null),
+    async (request, reply) => {
+      const article = opts.articles.get(request.params.id, request.principal !== null);
+      reply.header('etag', articleEtag(article));
+      return article;
+    },
   );
 
   app.get(
@@ -50,9 +56,14 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
         tags: ['articles'],
         summary: 'Get an article by slug',
         params: slugParams,
+        querystring: noQuery,
         response: { 200: ArticleSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => opts.articles.getBySlug(request.params.slug, request.principal !== null),
+    async (request, reply) => {
+      const article = opts.articles.getBySlug(request.params.slug, request.principal !== null);
+      reply.header('etag', articleEtag(article));
+      return article;
+    },
   );
 };

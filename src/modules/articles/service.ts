@@ -173,6 +173,26 @@ export function createArticleService(deps: {
     return deps.sectionRows.findByPaths([...new Set(paths)]).map((s) => `section:${s.id}`);
   }
 
+  /** Rewrites the feed rows of one article from what is stored (call inside a transaction). */
+  function refreshFeed(articleId: string): void {
+    const row = deps.articles.findById(articleId);
+    if (!row) return;
+    const rel = deps.articles.relations(articleId);
+    deps.feed.replace({
+      articleId,
+      keys: [
+        'all',
+        `status:${row.status}`,
+        ...sectionKeys([row.sectionId, ...rel.secondarySectionIds]),
+        ...rel.authorIds.map((id) => `author:${id}`),
+        ...rel.tagIds.map((id) => `tag:${id}`),
+      ],
+      publicAt: row.status === 'published' || row.status === 'scheduled' ? row.publishedAt : null,
+      publishedSort: row.publishedAt ?? UNPUBLISHED_SORT,
+      updatedAt: row.updatedAt,
+    });
+  }
+
   return {
     assemble,
 
@@ -265,10 +285,10 @@ export function createArticleService(deps: {
       return { data, page: { limit, nextCursor } };
     },
 
-    /** Stores a complete article with its relations, feed rows and revision 1 (one transaction). */
-    insert(record: ArticleRecord, createdBy: string): void {
-      deps.articles.transaction(() => {
-        deps.articles.insert({
+    /** Stores a complete article (new or changed) with its relations, feed rows and a revision. */
+    save(record: ArticleRecord, createdBy: string, isNew: boolean): ArticleDto {
+      return deps.articles.transaction(() => {
+        const row = {
           id: record.id,
           slug: record.slug,
           headline: record.headline,
@@ -289,7 +309,9 @@ export function createArticleService(deps: {
           firstPublishedAt: record.firstPublishedAt,
           createdAt: record.createdAt,
           updatedAt: record.updatedAt,
-        });
+        };
+        if (isNew) deps.articles.insert(row);
+        else deps.articles.update(row);
         deps.articles.setBylines(record.id, record.authorIds);
         deps.articles.setSecondarySections(record.id, record.secondarySectionIds);
         deps.articles.setTags(record.id, record.tagIds);
@@ -298,28 +320,47 @@ export function createArticleService(deps: {
           ...(record.leadImage ? [record.leadImage.imageId] : []),
           ...record.body.flatMap((b) => (b.type === 'image' ? [b.imageId] : [])),
         ]);
-        deps.feed.replace({
-          articleId: record.id,
-          keys: [
-            'all',
-            `status:${record.status}`,
-            ...sectionKeys([record.sectionId, ...record.secondarySectionIds]),
-            ...record.authorIds.map((id) => `author:${id}`),
-            ...record.tagIds.map((id) => `tag:${id}`),
-          ],
-          publicAt: record.status === 'published' || record.status === 'scheduled' ? record.publishedAt : null,
-          publishedSort: record.publishedAt ?? UNPUBLISHED_SORT,
-          updatedAt: record.updatedAt,
-        });
-        const row = deps.articles.findById(record.id)!;
+        refreshFeed(record.id);
+        const dto = assemble([deps.articles.findById(record.id)!], true, true)[0] as ArticleDto;
         deps.articles.insertRevision({
           articleId: record.id,
           revision: record.version,
           createdAt: record.updatedAt,
           createdBy,
-          snapshot: assemble([row], true, true)[0],
+          snapshot: { record: { ...record, updatedAt: record.updatedAt }, article: dto },
         });
+        return dto;
       });
+    },
+
+    refreshFeed,
+
+    /** The stored record of an article (what a revision restores and a PATCH starts from). */
+    record(row: ArticleRow): ArticleRecord {
+      const rel = deps.articles.relations(row.id);
+      return {
+        id: row.id,
+        slug: row.slug,
+        headline: row.headline,
+        subheadline: row.subheadline,
+        summary: row.summary,
+        body: row.body as StoredBlock[],
+        status: row.status,
+        version: row.version,
+        sectionId: row.sectionId,
+        secondarySectionIds: rel.secondarySectionIds,
+        authorIds: rel.authorIds,
+        tagIds: rel.tagIds,
+        leadImage: row.leadImageId ? { imageId: row.leadImageId, caption: row.leadImageCaption, credit: row.leadImageCredit } : null,
+        relatedLinks: rel.relatedLinks,
+        dateline: row.dateline,
+        language: row.language,
+        canonicalUrl: row.canonicalUrl,
+        publishedAt: row.publishedAt,
+        firstPublishedAt: row.firstPublishedAt,
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+      };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { asc, eq, gt, inArray, or } from 'drizzle-orm';
+import { asc, count, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { articleAuthors, authors } from '../../db/schema.ts';
 
@@ -48,6 +48,18 @@ export function createAuthorRepository(db: Db) {
     },
     insert(row: typeof authors.$inferInsert): void {
       db.insert(authors).values(row).run();
+    },
+    update(id: string, set: Partial<typeof authors.$inferInsert>): void {
+      db.update(authors).set(set).where(eq(authors.id, id)).run();
+    },
+    bylineCount(id: string): number {
+      return db.select({ n: count() }).from(articleAuthors).where(eq(articleAuthors.authorId, id)).get()?.n ?? 0;
+    },
+    delete(id: string): void {
+      db.delete(authors).where(eq(authors.id, id)).run();
+    },
+    transaction<T>(fn: () => T): T {
+      return db.transaction(() => fn());
     },
   };
 }

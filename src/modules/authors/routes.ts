@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { idParams, slugParams } from '../../http/common-schemas.ts';
+import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
 import { setNextLink } from '../../http/pagination.ts';
 import { problems } from '../../http/responses.ts';
 import { AuthorListQuery, AuthorListSchema, AuthorSchema } from './schemas.ts';
@@ -33,6 +33,7 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
         tags: ['authors'],
         summary: 'Get an author by id',
         params: idParams,
+        querystring: noQuery,
         response: { 200: AuthorSchema, ...problems(400, 401, 404) },
       },
     },
@@ -47,6 +48,7 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
         tags: ['authors'],
         summary: 'Get an author by slug',
         params: slugParams,
+        querystring: noQuery,
         response: { 200: AuthorSchema, ...problems(400, 401, 404) },
       },
     },

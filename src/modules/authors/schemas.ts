@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { slugSchema } from '../../http/common-schemas.ts';
+import { line, text } from '../../http/input.ts';
 import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
 
 export const AuthorSchema = z
@@ -23,3 +25,34 @@ export const AuthorListQuery = z.strictObject({ limit: limitParam, cursor: curso
 
 export type AuthorDto = z.infer<typeof AuthorSchema>;
 export type AuthorRefDto = z.infer<typeof AuthorRefSchema>;
+
+const authorFields = {
+  name: line(200),
+  slug: slugSchema.describe('Made from the name when absent; unique'),
+  email: z.email().max(320).nullable(),
+  title: line(200).nullable(),
+  bio: text(5000).nullable(),
+};
+
+export const AuthorCreateSchema = z
+  .strictObject({
+    name: authorFields.name,
+    slug: authorFields.slug.optional(),
+    email: authorFields.email.optional(),
+    title: authorFields.title.optional(),
+    bio: authorFields.bio.optional(),
+  })
+  .meta({ id: 'AuthorCreate' });
+
+export const AuthorPatchSchema = z
+  .strictObject({
+    name: authorFields.name.optional(),
+    slug: authorFields.slug.optional(),
+    email: authorFields.email.optional(),
+    title: authorFields.title.optional(),
+    bio: authorFields.bio.optional(),
+  })
+  .meta({ id: 'AuthorPatch' });
+
+export type AuthorCreateInput = z.output<typeof AuthorCreateSchema>;
+export type AuthorPatchInput = z.output<typeof AuthorPatchSchema>;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { idParams } from '../../http/common-schemas.ts';
+import { idParams, noQuery } from '../../http/common-schemas.ts';
 import { ifNoneMatchHits, notModified } from '../../http/caching.ts';
 import { setNextLink } from '../../http/pagination.ts';
 import { problems } from '../../http/responses.ts';
@@ -44,6 +44,7 @@ export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUr
         tags: ['images'],
         summary: 'Get image metadata',
         params: idParams,
+        querystring: noQuery,
         response: { 200: ImageSchema, ...problems(400, 401, 404) },
       },
     },

@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, like, max, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
-import { sections } from '../../db/schema.ts';
+import { articles, articleSections, sections } from '../../db/schema.ts';
 
 export type SectionRow = typeof sections.$inferSelect;
 
@@ -52,6 +52,52 @@ export function createSectionRepository(db: Db) {
     },
     insert(row: typeof sections.$inferInsert): void {
       db.insert(sections).values(row).run();
+    },
+    findByPath(path: string): SectionRow | undefined {
+      return db.select().from(sections).where(eq(sections.path, path)).get();
+    },
+    /** The section and every section below it. */
+    subtree(path: string): SectionRow[] {
+      return db
+        .select()
+        .from(sections)
+        .where(or(eq(sections.path, path), like(sections.path, `${path}/%`)))
+        .all();
+    },
+    nextPosition(parentId: string | null): number {
+      const row = db
+        .select({ n: max(sections.position) })
+        .from(sections)
+        .where(parentId === null ? isNull(sections.parentId) : eq(sections.parentId, parentId))
+        .get();
+      return row?.n === null || row?.n === undefined ? 0 : row.n + 1;
+    },
+    update(id: string, set: Partial<typeof sections.$inferInsert>): void {
+      db.update(sections).set(set).where(eq(sections.id, id)).run();
+    },
+    /** Rewrites the path and depth of every section below `oldPath` (the moved section's descendants). */
+    moveDescendants(oldPath: string, newPath: string, depthDelta: number, at: number): void {
+      db.update(sections)
+        .set({
+          path: sql`${newPath} || substr(${sections.path}, ${oldPath.length + 1})`,
+          depth: sql`${sections.depth} + ${depthDelta}`,
+          updatedAt: at,
+        })
+        .where(like(sections.path, `${oldPath}/%`))
+        .run();
+    },
+    /** Whether anything still needs the section: children or articles (primary or secondary). */
+    usage(id: string): { children: number; articles: number } {
+      const children = db.select({ n: count() }).from(sections).where(eq(sections.parentId, id)).get()?.n ?? 0;
+      const primary = db.select({ n: count() }).from(articles).where(eq(articles.sectionId, id)).get()?.n ?? 0;
+      const secondary = db.select({ n: count() }).from(articleSections).where(eq(articleSections.sectionId, id)).get()?.n ?? 0;
+      return { children, articles: primary + secondary };
+    },
+    delete(id: string): void {
+      db.delete(sections).where(eq(sections.id, id)).run();
+    },
+    transaction<T>(fn: () => T): T {
+      return db.transaction(() => fn());
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { idParams } from '../../http/common-schemas.ts';
+import { idParams, noQuery } from '../../http/common-schemas.ts';
 import { setNextLink } from '../../http/pagination.ts';
 import { problems } from '../../http/responses.ts';
 import { SectionDetailSchema, SectionListQuery, SectionListSchema } from './schemas.ts';
@@ -33,6 +33,7 @@ export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; pu
         tags: ['sections'],
         summary: 'Get a section with its breadcrumbs and children',
         params: idParams,
+        querystring: noQuery,
         response: { 200: SectionDetailSchema, ...problems(400, 401, 404) },
       },
     },

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { idSchema, slugSchema } from '../../http/common-schemas.ts';
+import { line, text } from '../../http/input.ts';
 import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
 
 export const SectionRefSchema = z
@@ -38,3 +40,26 @@ export const SectionListQuery = z.strictObject({
 
 export type SectionDto = z.infer<typeof SectionSchema>;
 export type SectionRefDto = z.infer<typeof SectionRefSchema>;
+
+export const SectionCreateSchema = z
+  .strictObject({
+    name: line(100),
+    slug: slugSchema.optional().describe('Made from the name when absent; unique among siblings'),
+    parentId: idSchema.nullable().optional().describe('Absent or null: a root section'),
+    description: text(2000).nullable().optional(),
+    position: z.number().int().min(0).max(100_000).optional().describe('Order among siblings (default: last)'),
+  })
+  .meta({ id: 'SectionCreate' });
+
+export const SectionPatchSchema = z
+  .strictObject({
+    name: line(100).optional(),
+    slug: slugSchema.optional().describe('Re-slugging rewrites the path of the section and all below it'),
+    parentId: idSchema.nullable().optional().describe('Moves the section with its subtree; null makes it a root'),
+    description: text(2000).nullable().optional(),
+    position: z.number().int().min(0).max(100_000).optional(),
+  })
+  .meta({ id: 'SectionPatch' });
+
+export type SectionCreateInput = z.output<typeof SectionCreateSchema>;
+export type SectionPatchInput = z.output<typeof SectionPatchSchema>;

@@ -3,12 +3,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { TokenRole } from '../../db/schema.ts';
 import type { TokenRepository } from './repository.ts';
+import type { Principal } from './roles.ts';
 
-export interface Principal {
-  tokenId: string;
-  name: string;
-  role: TokenRole;
-}
+export type { Principal } from './roles.ts';
 
 const TOKEN_PREFIX = 'cms_';
 // lastUsedAt is written at most this often per token, so reads do not turn into writes.

@@ -1,0 +1,108 @@
+// What editors send: article create/patch bodies, publish options, revision shapes.
+import { z } from 'zod';
+import { dateTimeInput, idSchema, slugSchema, timestamp } from '../../http/common-schemas.ts';
+import { httpUrl, line, text, uniqueIds } from '../../http/input.ts';
+import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
+import { ArticleSchema } from './schemas.ts';
+
+const paragraph = text(50_000).min(1, 'Must not be empty');
+const optionalNote = line(1000).nullable().optional();
+
+export const BodyBlockInput = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('paragraph'), text: paragraph }),
+    z.strictObject({ type: z.literal('heading'), level: z.number().int().min(2).max(4), text: line(500) }),
+    z.strictObject({ type: z.literal('quote'), text: paragraph, attribution: optionalNote }),
+    z.strictObject({ type: z.literal('list'), ordered: z.boolean(), items: z.array(text(5000).min(1)).min(1).max(500) }),
+    z.strictObject({ type: z.literal('image'), imageId: idSchema, caption: optionalNote, credit: optionalNote }),
+    z.strictObject({ type: z.literal('embed'), url: httpUrl }),
+  ])
+  .meta({ id: 'BodyBlockRequest', description: 'A body block as sent (image blocks name an image by id)' });
+
+export const LeadImageInput = z
+  .strictObject({
+    imageId: idSchema,
+    caption: optionalNote.describe('Overrides the image’s caption for this article'),
+    credit: optionalNote.describe('Overrides the image’s credit for this article'),
+  })
+  .meta({ id: 'LeadImageRequest' });
+
+export const RelatedLinkInput = z
+  .union([
+    z.strictObject({ title: line(300), url: httpUrl }),
+    z.strictObject({ articleId: idSchema, title: line(300).optional().describe('Defaults to the target’s headline') }),
+  ])
+  .meta({ id: 'RelatedLinkRequest', description: 'An external link `{ title, url }` or an internal one `{ articleId, title? }`' });
+
+const fields = {
+  headline: line(300),
+  slug: slugSchema.describe('Made from the headline when absent; unique'),
+  subheadline: line(500).nullable(),
+  summary: text(2000).nullable(),
+  body: z.array(BodyBlockInput).max(2000),
+  sectionId: idSchema.describe('Primary section'),
+  secondarySectionIds: uniqueIds(20, 'section'),
+  authorIds: uniqueIds(20, 'author').describe('Bylines, in order'),
+  leadImage: LeadImageInput.nullable(),
+  relatedLinks: z.array(RelatedLinkInput).max(50),
+  tags: z
+    .array(line(100))
+    .max(50)
+    .describe('Tag names; tags are created as needed'),
+  dateline: line(200).nullable(),
+  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'Must be a language tag such as `en` or `ko`'),
+  canonicalUrl: httpUrl.nullable(),
+};
+
+export const ArticleCreateSchema = z
+  .strictObject({
+    ...fields,
+    slug: fields.slug.optional(),
+    subheadline: fields.subheadline.optional(),
+    summary: fields.summary.optional(),
+    body: fields.body.optional(),
+    secondarySectionIds: fields.secondarySectionIds.optional(),
+    authorIds: fields.authorIds.optional(),
+    leadImage: fields.leadImage.optional(),
+    relatedLinks: fields.relatedLinks.optional(),
+    tags: fields.tags.optional(),
+    dateline: fields.dateline.optional(),
+    language: fields.language.optional(),
+    canonicalUrl: fields.canonicalUrl.optional(),
+  })
+  .meta({ id: 'ArticleCreate', description: 'A new article (always a draft). Unknown and read-only fields are rejected.' });
+
+export const ArticlePatchSchema = z
+  .strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+  })
+  .meta({ id: 'ArticlePatch', description: 'Fields to change; absent fields stay as they are' });
+
+export type ArticleCreateInput = z.output<typeof ArticleCreateSchema>;
+export type ArticlePatchInput = z.output<typeof ArticlePatchSchema>;
+
+export const PublishSchema = z
+  .strictObject({
+    publishAt: dateTimeInput
+      .optional()
+      .describe('Future: the article is scheduled and becomes public then. Past: published with that date. Absent: now.'),
+  })
+  .meta({ id: 'PublishRequest' });
+
+export const EmptyBodySchema = z.strictObject({}).nullable().optional().describe('No body (or `{}`)');
+
+export const RevisionSchema = z
+  .object({
+    revision: z.number().int().min(1),
+    createdAt: timestamp,
+    createdBy: z.string().describe('Name of the token that made the change'),
+  })
+  .meta({ id: 'Revision' });
+
+export const RevisionDetailSchema = RevisionSchema.extend({ article: ArticleSchema.describe('The article as it was') }).meta({
+  id: 'RevisionDetail',
+});
+
+export const RevisionListSchema = pageOf(RevisionSchema, 'RevisionList');
+export const RevisionListQuery = z.strictObject({ limit: limitParam, cursor: cursorParam });
+export const RevisionParams = z.strictObject({ id: idSchema, revision: z.coerce.number().int().min(1).max(1_000_000) });

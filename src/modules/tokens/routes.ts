@@ -1,0 +1,85 @@
+// Token administration over HTTP (admin only); the CLI does the same offline.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { requireRole } from '../../http/auth.ts';
+import { idParams, noQuery } from '../../http/common-schemas.ts';
+import { NotFoundError } from '../../http/errors.ts';
+import { problems } from '../../http/responses.ts';
+import { toIso } from '../../http/time.ts';
+import { TokenCreatedSchema, TokenCreateSchema, TokenListSchema } from './schemas.ts';
+import type { TokenService } from './service.ts';
+
+const secured = [{ bearerAuth: [] }];
+
+type TokenView = ReturnType<TokenService['list']>[number];
+const toDto = (t: TokenView) => ({
+  id: t.id,
+  name: t.name,
+  role: t.role,
+  createdAt: toIso(t.createdAt),
+  lastUsedAt: toIso(t.lastUsedAt),
+  revokedAt: toIso(t.revokedAt),
+});
+
+export const tokenRoutes: FastifyPluginAsyncZod<{ tokens: TokenService }> = async (app, opts) => {
+  app.get(
+    '/v1/tokens',
+    {
+      schema: {
+        operationId: 'listTokens',
+        tags: ['tokens'],
+        summary: 'List API tokens (admin)',
+        security: secured,
+        querystring: noQuery,
+        response: { 200: TokenListSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      requireRole(request, 'admin');
+      return { data: opts.tokens.list().map(toDto) };
+    },
+  );
+
+  app.post(
+    '/v1/tokens',
+    {
+      schema: {
+        operationId: 'createToken',
+        tags: ['tokens'],
+        summary: 'Create an API token (admin)',
+        description: 'The secret is in this response only; the server keeps a hash.',
+        security: secured,
+        body: TokenCreateSchema,
+        response: { 201: TokenCreatedSchema, ...problems(400, 401, 403, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      requireRole(request, 'admin');
+      const { id, token } = opts.tokens.create(request.body.name, request.body.role);
+      const created = opts.tokens.list().find((t) => t.id === id)!;
+      reply.code(201).header('cache-control', 'no-store');
+      return { ...toDto(created), token };
+    },
+  );
+
+  app.delete(
+    '/v1/tokens/:id',
+    {
+      schema: {
+        operationId: 'revokeToken',
+        tags: ['tokens'],
+        summary: 'Revoke an API token (admin)',
+        security: secured,
+        params: idParams,
+        response: { 204: z.null().describe('Revoked'), ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const exists = opts.tokens.list().some((t) => t.id === request.params.id);
+      if (!exists) throw new NotFoundError('Token');
+      requireRole(request, 'admin');
+      opts.tokens.revoke(request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};
