@@ -54,11 +54,25 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   t.equal(JSON.parse(lines[1]!).data.length, 1, 'the section list (with subsections) has the seed article');
   t.equal(lines.at(-1), '304', 'revalidation with the ETag gives 304');
 
+  // The editor's session, as written, against the same server and database.
+  const edit = block('edit').replaceAll('http://127.0.0.1:3000', server.base);
+  const session = await run('bash', ['-euo', 'pipefail', '-c', edit], {
+    cwd: ROOT,
+    env: { ...process.env, CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') },
+    maxBuffer: 10 * 1024 * 1024,
+  });
+  t.same(session.stdout.trim().split('\n'), ['published', 'Sampel article from the editing guide', '3', '3'], 'the editing session prints what the README says');
+  const fixed = (await (await fetch(`${server.base}/v1/articles?section=national/diplomacy`)).json()) as { data: { headline: string; authors: { name: string }[]; relatedLinks: { url: string }[] }[] };
+  t.equal(fixed.data.length, 1);
+  t.equal(fixed.data[0]!.headline, 'Sample article from the editing guide', 'the public sees the fixed headline');
+  t.same(fixed.data[0]!.authors.map((a) => a.name), ['Sample Reporter']);
+  t.equal(fixed.data[0]!.relatedLinks[0]!.url, 'https://example.com/api');
+
   // Restarting against the same database neither reseeds nor prints another token.
   await server.stop();
   const again = await startServer({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') });
   t.teardown(again.stop);
   t.notMatch(again.output(), /admin API token/, 'no second token');
   const list = (await (await fetch(`${again.base}/v1/articles`)).json()) as { data: unknown[] };
-  t.equal(list.data.length, 1, 'no second copy of the seed');
+  t.equal(list.data.length, 2, 'no second copy of the seed (the seed and the README article)');
 });
