@@ -21,6 +21,8 @@ export interface Running {
   base: string;
   output: () => string;
   stop: () => Promise<void>;
+  /** SIGKILL to the whole process group (npm and the node under it), as a power cut would. */
+  kill: () => Promise<void>;
 }
 
 /** Runs `npm start` (as the README says) with the given environment; resolves once /health answers. */
@@ -57,7 +59,17 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
     if (child.exitCode !== null) throw new Error(`server exited early:\n${out}`);
     try {
       const res = await fetch(`${base}/health`);
-      if (res.ok) return { child, base, output: () => out, stop };
+      if (res.ok) {
+        const kill = async () => {
+          try {
+            process.kill(-child.pid!, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+          await exited;
+        };
+        return { child, base, output: () => out, stop, kill };
+      }
     } catch {
       /* not listening yet */
     }
