@@ -30,6 +30,8 @@ import { healthRoutes } from './modules/health/routes.ts';
 import { createImageRepository } from './modules/images/repository.ts';
 import { imageRoutes } from './modules/images/routes.ts';
 import { createImageService } from './modules/images/service.ts';
+import { createImageUploads } from './modules/images/upload-service.ts';
+import { imageWriteRoutes } from './modules/images/write-routes.ts';
 import { createMediaStorage } from './modules/images/storage.ts';
 import { createSectionRepository } from './modules/sections/repository.ts';
 import { sectionRoutes } from './modules/sections/routes.ts';
@@ -78,6 +80,7 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
       now,
     }),
     authors: createAuthorEditor({ authors: authorRows, now }),
+    images: createImageUploads({ images: imageRows, reads: images, storage, now }),
   };
   return {
     publicUrl,
@@ -163,6 +166,7 @@ export async function buildApp(deps: AppDeps) {
     await writes.register(sectionWriteRoutes, { editor: services.editors.sections });
     await writes.register(authorWriteRoutes, { editor: services.editors.authors });
     await writes.register(tokenRoutes, { tokens: services.tokens });
+    await writes.register(imageWriteRoutes, { uploads: services.editors.images, maxUploadBytes: config.CMS_MAX_UPLOAD_BYTES });
   });
   return app;
 }

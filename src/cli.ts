@@ -4,6 +4,7 @@
 //   token create --name NAME --role ROLE      print a new token (alone) on stdout
 //   token list                                tokens as JSON lines (never the secret)
 //   token revoke ID
+//   media gc                                  finish or remove files left by crashes; remove orphans
 import { parseArgs } from 'node:util';
 import { createServices } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -17,7 +18,8 @@ const USAGE = `usage: npm run -s cms -- <command>
   seed
   token create --name NAME --role writer|editor|admin
   token list
-  token revoke ID`;
+  token revoke ID
+  media gc`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -51,6 +53,11 @@ export async function main(argv: string[]): Promise<void> {
         if (!name) fail('token create needs --name.');
         if (!TOKEN_ROLES.includes(values.role as TokenRole)) fail(`--role must be one of ${TOKEN_ROLES.join(', ')}.`);
         process.stdout.write(`${services.tokens.create(name, values.role as TokenRole).token}\n`);
+        return;
+      }
+      case 'media gc': {
+        const report = await services.editors.images.gc();
+        process.stderr.write(`media gc: ${JSON.stringify(report)}\n`);
         return;
       }
       case 'token list':

@@ -10,6 +10,7 @@ const DESCRIPTIONS: Record<number, string> = {
   412: '`If-Match` is stale',
   413: 'Body larger than the configured limit',
   415: 'Unsupported Content-Type',
+  416: 'Range not satisfiable',
   422: 'Well-formed input naming something that does not exist',
   429: 'Rate limit hit; see `Retry-After`',
 };

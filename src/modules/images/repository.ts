@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
 import { articleFeed, articleImages, images } from '../../db/schema.ts';
 
@@ -39,6 +39,19 @@ export function createImageRepository(db: Db) {
     },
     insert(row: typeof images.$inferInsert): void {
       db.insert(images).values(row).run();
+    },
+    update(id: string, set: Partial<typeof images.$inferInsert>): void {
+      db.update(images).set(set).where(eq(images.id, id)).run();
+    },
+    delete(id: string): void {
+      db.delete(images).where(eq(images.id, id)).run();
+    },
+    /** How many articles use the image (lead image or body block). */
+    usage(id: string): number {
+      return db.select({ n: count() }).from(articleImages).where(eq(articleImages.imageId, id)).get()?.n ?? 0;
+    },
+    transaction<T>(fn: () => T): T {
+      return db.transaction(() => fn());
     },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { timestamp } from '../../http/common-schemas.ts';
+import { line } from '../../http/input.ts';
 import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
 
 export const RENDITION_WIDTHS = [320, 640, 960, 1280, 1920] as const;
@@ -52,3 +53,30 @@ export const ImageFileQuery = z.strictObject({
 });
 
 export type ImageDto = z.infer<typeof ImageSchema>;
+
+export const ImagePatchSchema = z
+  .strictObject({
+    alt: line(1000).nullable().optional(),
+    caption: line(2000).nullable().optional(),
+    credit: line(300).nullable().optional(),
+    focalPoint: FocalPointSchema.nullable().optional().describe('The point any crop keeps in frame; null clears it'),
+  })
+  .meta({ id: 'ImagePatch' });
+
+export type ImagePatchInput = z.output<typeof ImagePatchSchema>;
+
+/** Text fields of an upload (multipart form fields besides `file`). */
+export const UploadFieldsSchema = z.strictObject({
+  alt: line(1000).optional(),
+  caption: line(2000).optional(),
+  credit: line(300).optional(),
+});
+
+export const ImageUploadSchema = z
+  .object({
+    file: z.string().meta({ format: 'binary' }).describe('The image: JPEG, PNG, WebP, GIF or AVIF (sniffed from the bytes)'),
+    alt: z.string().optional(),
+    caption: z.string().optional(),
+    credit: z.string().optional(),
+  })
+  .meta({ id: 'ImageUpload', description: 'multipart/form-data fields of an upload' });

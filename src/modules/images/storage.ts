@@ -1,10 +1,15 @@
 // Image files on disk, content-addressed by sha256:
-//   <media>/originals/ab/<sha256>            the uploaded bytes
+//   <media>/incoming/<random>.part           an upload being received
+//   <media>/incoming/<sha256>.<random>.ready a received, checked upload awaiting its row's commit
+//   <media>/originals/ab/<sha256>            the uploaded bytes (visible only once its row exists)
 //   <media>/renditions/ab/<sha256>-<w>.<fmt> resized copies, made on first request
-// A file becomes visible only by rename, so a reader never sees half a file.
+// A file becomes visible only by rename, so a reader never sees half a file; `gc` finishes
+// or removes whatever a crash left behind.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { RenditionFormat } from './schemas.ts';
 
@@ -30,9 +35,120 @@ export function createMediaStorage(mediaDir: string) {
     await fs.promises.rename(tmp, target);
   }
 
+  const incoming = path.join(root, 'incoming');
+
+  async function listFiles(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    const walk = async (d: string) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(d, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) await walk(p);
+        else out.push(p);
+      }
+    };
+    await walk(dir);
+    return out;
+  }
+
   return {
     root,
     originalPath,
+
+    /** Streams an upload to a private temporary file, hashing it on the way. */
+    async receive(stream: Readable): Promise<{ tmpPath: string; sha256: string; bytes: number }> {
+      await fs.promises.mkdir(incoming, { recursive: true });
+      const tmpPath = path.join(incoming, `${randomBytes(12).toString('hex')}.part`);
+      const hash = createHash('sha256');
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+      });
+      try {
+        await pipeline(stream, fs.createWriteStream(tmpPath, { flags: 'wx' }));
+      } catch (err) {
+        await fs.promises.rm(tmpPath, { force: true });
+        throw err;
+      }
+      return { tmpPath, sha256: hash.digest('hex'), bytes };
+    },
+
+    /** Marks a checked upload as ready (named by its hash, so a crash can be recovered). */
+    async ready(tmpPath: string, sha256: string): Promise<string> {
+      const readyPath = path.join(incoming, `${sha256}.${randomBytes(6).toString('hex')}.ready`);
+      await fs.promises.rename(tmpPath, readyPath);
+      return readyPath;
+    },
+
+    /** After the row committed: moves the file into place (or drops it when the bytes are already stored). */
+    async publish(readyPath: string, sha256: string): Promise<void> {
+      const target = originalPath(sha256);
+      if (fs.existsSync(target)) {
+        await fs.promises.rm(readyPath, { force: true });
+        return;
+      }
+      await fs.promises.mkdir(path.dirname(target), { recursive: true });
+      await fs.promises.rename(readyPath, target);
+    },
+
+    async discard(filePath: string): Promise<void> {
+      await fs.promises.rm(filePath, { force: true });
+    },
+
+    /** Removes an original and its renditions (when no image row uses the bytes any more). */
+    async remove(sha256: string): Promise<void> {
+      await fs.promises.rm(originalPath(sha256), { force: true });
+      const dir = path.dirname(renditionPath(sha256, 0, 'webp'));
+      for (const file of await listFiles(dir)) {
+        if (path.basename(file).startsWith(`${sha256}-`)) await fs.promises.rm(file, { force: true });
+      }
+    },
+
+    /**
+     * Finishes or removes what crashes left: ready uploads whose row exists are moved into
+     * place, others deleted; originals and renditions with no row are deleted; stale partial
+     * uploads (older than `partMaxAgeMs`) are deleted.
+     */
+    async gc(hasRow: (sha256: string) => boolean, partMaxAgeMs = 60 * 60 * 1000) {
+      const report = { recovered: 0, removed: 0 };
+      const now = Date.now();
+      for (const file of await listFiles(incoming)) {
+        const name = path.basename(file);
+        if (name.endsWith('.ready')) {
+          const sha = name.split('.')[0]!;
+          if (hasRow(sha)) {
+            await this.publish(file, sha);
+            report.recovered++;
+          } else {
+            await fs.promises.rm(file, { force: true });
+            report.removed++;
+          }
+        } else if (now - (await fs.promises.stat(file)).mtimeMs > partMaxAgeMs) {
+          await fs.promises.rm(file, { force: true });
+          report.removed++;
+        }
+      }
+      for (const file of await listFiles(path.join(root, 'originals'))) {
+        if (!hasRow(path.basename(file))) {
+          await fs.promises.rm(file, { force: true });
+          report.removed++;
+        }
+      }
+      for (const file of await listFiles(path.join(root, 'renditions'))) {
+        const sha = path.basename(file).split('-')[0]!;
+        if (!hasRow(sha)) {
+          await fs.promises.rm(file, { force: true });
+          report.removed++;
+        }
+      }
+      return report;
+    },
 
     /** Stores bytes under their sha256 (once; identical bytes share one file). */
     async putOriginal(data: Buffer): Promise<string> {
