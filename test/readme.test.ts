@@ -55,18 +55,20 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   t.equal(lines.at(-1), '304', 'revalidation with the ETag gives 304');
 
   // The editor's session, as written, against the same server and database.
-  const edit = block('edit').replaceAll('http://127.0.0.1:3000', server.base);
+  const edit = `${block('edit')}\n${block('image')}`.replaceAll('http://127.0.0.1:3000', server.base);
   const session = await run('bash', ['-euo', 'pipefail', '-c', edit], {
     cwd: ROOT,
     env: { ...process.env, CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') },
     maxBuffer: 10 * 1024 * 1024,
   });
-  t.same(session.stdout.trim().split('\n'), ['published', 'Sampel article from the editing guide', '3', '3'], 'the editing session prints what the README says');
+  t.same(session.stdout.trim().split('\n'), ['published', 'Sampel article from the editing guide', '3', '3', 'AP/YONHAP', '200 image/webp'], 'the editing session prints what the README says');
   const fixed = (await (await fetch(`${server.base}/v1/articles?section=national/diplomacy`)).json()) as { data: { headline: string; authors: { name: string }[]; relatedLinks: { url: string }[] }[] };
   t.equal(fixed.data.length, 1);
   t.equal(fixed.data[0]!.headline, 'Sample article from the editing guide', 'the public sees the fixed headline');
   t.same(fixed.data[0]!.authors.map((a) => a.name), ['Sample Reporter']);
   t.equal(fixed.data[0]!.relatedLinks[0]!.url, 'https://example.com/api');
+  const lead = (fixed.data[0] as unknown as { leadImage: { caption: string; credit: string; alt: string } }).leadImage;
+  t.match(lead, { caption: 'A launch pad, photographed for the editing guide', credit: 'AP/YONHAP', alt: 'A launch pad at a cosmodrome' });
 
   // Restarting against the same database neither reseeds nor prints another token.
   await server.stop();
