@@ -63,3 +63,16 @@ export interface Page<T> {
   data: T[];
   page: { limit: number; nextCursor: string | null };
 }
+
+/**
+ * A page from `limit + 1` rows fetched past the cursor: the extra row only says that a next
+ * page exists; the cursor is made from the last row shown.
+ */
+export function pageFrom<R, T>(rows: R[], limit: number, cursorOf: (last: R) => unknown, map: (row: R) => T): Page<T> {
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    data: shown.map(map),
+    page: { limit, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null },
+  };
+}

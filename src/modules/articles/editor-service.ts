@@ -6,7 +6,7 @@ import { uuidv7 } from 'uuidv7';
 import type { ArticleStatus } from '../../db/schema.ts';
 import { ConflictError, type FieldError, NotFoundError, PreconditionFailedError, UnprocessableError } from '../../http/errors.ts';
 import { etagOf } from '../../http/caching.ts';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.ts';
+import { decodeCursor, type Page, pageFrom } from '../../http/pagination.ts';
 import { toIso } from '../../http/time.ts';
 import { requireRoleOf, type Principal } from '../tokens/roles.ts';
 import type { AuthorRepository } from '../authors/repository.ts';
@@ -222,12 +222,11 @@ export function createArticleEditor(deps: {
       find(id);
       const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, RevisionCursor).r;
       const rows = deps.rows.revisions(id, before, query.limit + 1);
-      const data = rows.slice(0, query.limit);
-      const last = data.at(-1);
-      return {
-        data: data.map((r) => ({ revision: r.revision, createdAt: toIso(r.createdAt), createdBy: r.createdBy })),
-        page: { limit: query.limit, nextCursor: rows.length > query.limit && last ? encodeCursor({ r: last.revision }) : null },
-      };
+      return pageFrom(rows, query.limit, (last) => ({ r: last.revision }), (r) => ({
+        revision: r.revision,
+        createdAt: toIso(r.createdAt),
+        createdBy: r.createdBy,
+      }));
     },
 
     revision(id: string, revision: number) {

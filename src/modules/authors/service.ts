@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../http/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.ts';
+import { decodeCursor, type Page, pageFrom } from '../../http/pagination.ts';
 import type { AuthorRepository, AuthorRow } from './repository.ts';
 import type { AuthorDto, AuthorRefDto } from './schemas.ts';
 
@@ -19,12 +19,7 @@ export function createAuthorService({ authors }: { authors: AuthorRepository }) 
     list(query: { limit: number; cursor?: string }): Page<AuthorDto> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, AuthorCursor).s;
       const rows = authors.list({ afterSlug: after, limit: query.limit + 1 });
-      const data = rows.slice(0, query.limit);
-      const last = data.at(-1);
-      return {
-        data: data.map(toAuthorDto),
-        page: { limit: query.limit, nextCursor: rows.length > query.limit && last ? encodeCursor({ s: last.slug }) : null },
-      };
+      return pageFrom(rows, query.limit, (last) => ({ s: last.slug }), toAuthorDto);
     },
     get(id: string): AuthorDto {
       const row = authors.findById(id);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { NotFoundError } from '../../http/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.ts';
+import { decodeCursor, type Page, pageFrom } from '../../http/pagination.ts';
 import { toIso } from '../../http/time.ts';
 import type { ImageRepository, ImageRow } from './repository.ts';
 import { RENDITION_WIDTHS, type ImageDto, type RenditionFormat } from './schemas.ts';
@@ -71,15 +71,7 @@ export function createImageService({
     list(query: { limit: number; cursor?: string }, hasToken: boolean): Page<ImageDto> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ImageCursor);
       const rows = images.list({ publicOnly: !hasToken, now: now(), after, limit: query.limit + 1 });
-      const data = rows.slice(0, query.limit);
-      const last = data.at(-1);
-      return {
-        data: data.map((r) => toDto(r)),
-        page: {
-          limit: query.limit,
-          nextCursor: rows.length > query.limit && last ? encodeCursor({ t: last.createdAt, id: last.id }) : null,
-        },
-      };
+      return pageFrom(rows, query.limit, (last) => ({ t: last.createdAt, id: last.id }), (row) => toDto(row));
     },
 
     get(id: string, hasToken: boolean): ImageDto {

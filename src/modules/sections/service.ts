@@ -1,6 +1,6 @@
 // Sections: a tree with materialised paths. Reads here; writes come with the editorial API.
 import { NotFoundError } from '../../http/errors.ts';
-import { decodeCursor, encodeCursor, type Page } from '../../http/pagination.ts';
+import { decodeCursor, type Page, pageFrom } from '../../http/pagination.ts';
 import { z } from 'zod';
 import { ancestorPaths, type SectionRepository, type SectionRow } from './repository.ts';
 import type { SectionDto, SectionRefDto } from './schemas.ts';
@@ -29,13 +29,7 @@ export function createSectionService({ sections }: { sections: SectionRepository
     list(query: { path?: string; limit: number; cursor?: string }): Page<SectionDto> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SectionCursor).p;
       const rows = sections.list({ path: query.path, afterPath: after, limit: query.limit + 1 });
-      const more = rows.length > query.limit;
-      const data = rows.slice(0, query.limit);
-      const last = data.at(-1);
-      return {
-        data: data.map(toSectionDto),
-        page: { limit: query.limit, nextCursor: more && last ? encodeCursor({ p: last.path }) : null },
-      };
+      return pageFrom(rows, query.limit, (last) => ({ p: last.path }), toSectionDto);
     },
 
     get(id: string) {
