@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
+import { UnauthorizedError } from '../../http/errors.ts';
 import { setNextLink } from '../../http/pagination.ts';
 import { problems } from '../../http/responses.ts';
 import { ArticleListQuery, ArticleListSchema, ArticleSchema } from './schemas.ts';
@@ -20,6 +21,13 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
           'Without a token only public articles are listed; `status` needs a token (401 without).',
         querystring: ArticleListQuery,
         response: { 200: ArticleListSchema, ...problems(400, 401, 422) },
+      },
+      // Authentication comes before validation: `status` without a token is 401 even when
+      // other parameters are also wrong.
+      onRequest: async (request) => {
+        if (request.principal === null && Object.hasOwn(request.query as object, 'status')) {
+          throw new UnauthorizedError('The `status` filter needs a token.');
+        }
       },
     },
     async (request, reply) => {

@@ -191,6 +191,13 @@ t.test('ETag, Cache-Control and If-None-Match', async (t) => {
   t.equal(listed.statusCode, 304, 'any of a list of ETags matches');
   t.equal(listed.body, '');
 
+  const weak = await getSeed(b, { 'if-none-match': `W/${etag}` });
+  t.equal(weak.statusCode, 304, 'If-None-Match compares weakly');
+
+  const tokenRevalidated = await getSeed(b, { ...b.auth('writer'), 'if-none-match': withToken.headers.etag as string });
+  t.equal(tokenRevalidated.statusCode, 304, 'a token revalidates too');
+  t.equal(tokenRevalidated.body, '');
+
   const stale = await getSeed(b, { 'if-none-match': '"something-else"' });
   t.equal(stale.statusCode, 200, 'a non-matching If-None-Match gets the article');
   t.equal(stale.json().slug, SEED_SLUG);

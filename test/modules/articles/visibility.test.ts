@@ -332,6 +332,14 @@ t.test('status needs a token; bad and malformed tokens are 401', async (t) => {
 
   // Authentication comes before validation.
   assertProblem(t, await get(b, '/v1/articles?limit=0', { authorization: 'Bearer nope' }), 401, 'bad token and bad query');
+  // `status` without a token is an authentication failure, and authentication is checked
+  // before validation (400) and existence (422): the 401 wins whatever else is wrong.
+  for (const query of ['status=draft&section=nowhere', 'status=draft&limit=0', 'status=bogus', 'status=draft&foo=1']) {
+    const res = await get(b, `/v1/articles?${query}`);
+    assertProblem(t, res, 401, `?${query} without a token`);
+    t.match(res.headers['www-authenticate'], /^Bearer\b/, `?${query}: WWW-Authenticate`);
+  }
+
   // With a valid token, a bad status value is a validation error naming the field.
   const bogus = await get(b, '/v1/articles?status=bogus', b.auth('writer'));
   const p = assertProblem(t, bogus, 400, 'status=bogus with a token');
