@@ -36,21 +36,28 @@ export interface FeedEntry {
   updatedAt: number;
 }
 
-function sortColumn(filter: FeedFilter, column: FeedOrder['column']): SQL {
-  if (column === 'updated') return sql.raw('f.updated_at');
-  return sql.raw(filter.publicOnly ? 'f.public_at' : 'f.published_sort');
+function sortColumnName(filter: FeedFilter, column: FeedOrder['column']): string {
+  if (column === 'updated') return 'f.updated_at';
+  return filter.publicOnly ? 'f.public_at' : 'f.published_sort';
 }
 
-/** Conditions shared by ordered lists and relevance-ranked search (`f` is the driving feed row). */
-function conditions(filter: FeedFilter): SQL[] {
+/**
+ * Conditions shared by ordered lists and relevance-ranked search (`f` is the driving feed row).
+ * A condition on a column other than the index range column (`range`) is written `+col`, which
+ * keeps SQLite from using it to choose the index: the scan then runs along the sort order from
+ * the cursor and stops after one page, whatever the archive's size. Without that, a
+ * `public_at <= now` bound competes with the cursor and deep pages start from the top.
+ */
+function conditions(filter: FeedFilter, range?: string): SQL[] {
+  const col = (name: string) => sql.raw(name === range ? name : `+${name}`);
   const where: SQL[] = [];
-  if (filter.publicOnly || filter.status === 'published') where.push(sql`f.public_at <= ${filter.now}`);
-  if (filter.status === 'scheduled') where.push(sql`f.public_at > ${filter.now}`);
-  const published = sql.raw(filter.publicOnly ? 'f.public_at' : 'f.published_sort');
-  if (filter.publishedAfter !== undefined) where.push(sql`${published} > ${filter.publishedAfter}`);
-  if (filter.publishedBefore !== undefined) where.push(sql`${published} < ${filter.publishedBefore}`);
+  if (filter.publicOnly || filter.status === 'published') where.push(sql`${col('f.public_at')} <= ${filter.now}`);
+  if (filter.status === 'scheduled') where.push(sql`${col('f.public_at')} > ${filter.now}`);
+  const published = filter.publicOnly ? 'f.public_at' : 'f.published_sort';
+  if (filter.publishedAfter !== undefined) where.push(sql`${col(published)} > ${filter.publishedAfter}`);
+  if (filter.publishedBefore !== undefined) where.push(sql`${col(published)} < ${filter.publishedBefore}`);
   if (!filter.publicOnly && (filter.publishedAfter !== undefined || filter.publishedBefore !== undefined)) {
-    where.push(sql`f.published_sort < ${UNPUBLISHED_SORT}`);
+    where.push(sql`${col('f.published_sort')} < ${UNPUBLISHED_SORT}`);
   }
   for (const key of filter.keys.slice(1)) {
     where.push(sql`exists (select 1 from ${articleFeed} x where x.feed_key = ${key} and x.article_id = f.article_id)`);
@@ -62,8 +69,11 @@ export function createFeedRepository(db: Db) {
   return {
     /** One page of article ids in the order asked for, with each one's sort value. */
     list(filter: FeedFilter, order: FeedOrder): { articleId: string; v: number }[] {
-      const col = sortColumn(filter, order.column);
-      const where = [sql`f.feed_key = ${filter.keys[0]!}`, ...conditions(filter)];
+      const name = sortColumnName(filter, order.column);
+      const col = sql.raw(name);
+      // Without a cursor, bounds on the sort column narrow the index range; with one, the
+      // cursor does and every other bound is a filter.
+      const where = [sql`f.feed_key = ${filter.keys[0]!}`, ...conditions(filter, order.after ? undefined : name)];
       if (filter.match !== undefined) {
         where.push(sql`f.article_id in (select a.id from articles a
           where a.seq in (select rowid from articles_fts where articles_fts match ${filter.match}))`);
@@ -81,7 +91,11 @@ export function createFeedRepository(db: Db) {
         limit ${order.limit}`);
     },
 
-    /** One page of search hits by relevance (bm25: headline 10, subheadline 5, summary 3, body 1). */
+    /**
+     * One page of search hits by relevance (bm25: headline 10, subheadline 5, summary 3, body 1).
+     * CROSS JOIN fixes the join order: the FTS index finds the hits first, then each hit's
+     * feed row is looked up (not every public article tested against the query).
+     */
     search(filter: FeedFilter & { match: string }, after: { r: number; s: number } | undefined, limit: number) {
       const where = [sql`articles_fts match ${filter.match}`, ...conditions(filter)];
       const page = after ? sql`where (rank, seq) > (${after.r}, ${after.s})` : sql``;
@@ -89,8 +103,8 @@ export function createFeedRepository(db: Db) {
         select * from (
           select a.id as articleId, a.seq as seq, bm25(articles_fts, 10.0, 5.0, 3.0, 1.0) as rank
           from articles_fts
-          join articles a on a.seq = articles_fts.rowid
-          join ${articleFeed} f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
+          cross join articles a on a.seq = articles_fts.rowid
+          cross join ${articleFeed} f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
           where ${sql.join(where, sql` and `)}
         ) ${page}
         order by rank, seq
