@@ -5,6 +5,8 @@ import scalar from '@scalar/fastify-api-reference';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { stringify } from 'yaml';
+import { finishDocument } from './openapi-document.ts';
 
 export const API_DESCRIPTION = `A headless CMS content API for newsrooms: articles, bylines, sections (a tree), images and tags.
 
@@ -12,12 +14,22 @@ Reads of public content need no token. \`Authorization: Bearer <token>\` shows n
 Every list is keyset-paginated (\`limit\`, \`cursor\`, \`Link: <…>; rel="next"\`). Every 200 on a GET carries an \`ETag\`;
 \`If-None-Match\` revalidates (304). Errors are RFC 9457 problem details (\`application/problem+json\`).`;
 
+/** The document as YAML without anchors or aliases (plainer for every generator). */
+export function specYaml(app: FastifyInstance): string {
+  return stringify(app.swagger(), { aliasDuplicateObjects: false, lineWidth: 0 });
+}
+
 export const openapiPlugin = fp(
   async function openapi(app: FastifyInstance) {
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
-        info: { title: 'Newsroom CMS content API', version: '1.0.0', description: API_DESCRIPTION },
+        info: {
+          title: 'Newsroom CMS content API',
+          version: '1.0.0',
+          description: API_DESCRIPTION,
+          license: { name: 'Proprietary' },
+        },
         servers: [{ url: 'http://127.0.0.1:3000', description: 'Local development server' }],
         tags: [
           { name: 'articles', description: 'Articles: list, search and read' },
@@ -37,7 +49,7 @@ export const openapiPlugin = fp(
         security: [{}, { bearerAuth: [] }],
       },
       transform: jsonSchemaTransform,
-      transformObject: jsonSchemaTransformObject,
+      transformObject: (document) => finishDocument(jsonSchemaTransformObject(document) as Record<string, unknown>) as ReturnType<typeof jsonSchemaTransformObject>,
     });
 
     app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) => {
@@ -46,7 +58,7 @@ export const openapiPlugin = fp(
     });
     app.get('/openapi.yaml', { schema: { hide: true } }, async (_request, reply) => {
       reply.type('application/yaml; charset=utf-8').header('cache-control', 'no-cache');
-      return app.swagger({ yaml: true });
+      return specYaml(app);
     });
 
     await app.register(scalar, {

@@ -3,6 +3,7 @@ import { buildApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { closeDatabase, openDatabase } from '../db/client.ts';
 import { migrateDatabase } from '../db/migrate.ts';
+import { specYaml } from '../http/openapi.ts';
 
 export async function renderSpecYaml(): Promise<string> {
   const db = openDatabase(':memory:');
@@ -10,7 +11,7 @@ export async function renderSpecYaml(): Promise<string> {
   const app = await buildApp({ config: loadConfig({}, { CMS_MEDIA_DIR: '/nonexistent' }), db, logger: false });
   try {
     await app.ready();
-    return app.swagger({ yaml: true });
+    return specYaml(app);
   } finally {
     await app.close();
     closeDatabase(db);

@@ -8,16 +8,30 @@ import { ArticleSchema } from './schemas.ts';
 const paragraph = text(50_000).min(1, 'Must not be empty');
 const optionalNote = line(1000).nullable().optional();
 
+const blockRequest = <T extends z.ZodRawShape>(name: string, shape: T) => z.strictObject(shape).meta({ id: `${name}BlockRequest` });
+
 export const BodyBlockInput = z
   .discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('paragraph'), text: paragraph }),
-    z.strictObject({ type: z.literal('heading'), level: z.number().int().min(2).max(4), text: line(500) }),
-    z.strictObject({ type: z.literal('quote'), text: paragraph, attribution: optionalNote }),
-    z.strictObject({ type: z.literal('list'), ordered: z.boolean(), items: z.array(text(5000).min(1)).min(1).max(500) }),
-    z.strictObject({ type: z.literal('image'), imageId: idSchema, caption: optionalNote, credit: optionalNote }),
-    z.strictObject({ type: z.literal('embed'), url: httpUrl }),
+    blockRequest('Paragraph', { type: z.literal('paragraph'), text: paragraph }),
+    blockRequest('Heading', { type: z.literal('heading'), level: z.number().int().min(2).max(4), text: line(500) }),
+    blockRequest('Quote', { type: z.literal('quote'), text: paragraph, attribution: optionalNote }),
+    blockRequest('List', { type: z.literal('list'), ordered: z.boolean(), items: z.array(text(5000).min(1)).min(1).max(500) }),
+    blockRequest('Image', { type: z.literal('image'), imageId: idSchema, caption: optionalNote, credit: optionalNote }),
+    blockRequest('Embed', { type: z.literal('embed'), url: httpUrl }),
   ])
-  .meta({ id: 'BodyBlockRequest', description: 'A body block as sent (image blocks name an image by id)' });
+  .meta({
+    id: 'BodyBlockRequest',
+    description: 'A body block as sent (image blocks name an image by id)',
+    discriminator: {
+      propertyName: 'type',
+      mapping: Object.fromEntries(
+        ['paragraph', 'heading', 'quote', 'list', 'image', 'embed'].map((t) => [
+          t,
+          `#/components/schemas/${t[0]!.toUpperCase()}${t.slice(1)}BlockRequest`,
+        ]),
+      ),
+    },
+  });
 
 export const LeadImageInput = z
   .strictObject({

@@ -34,7 +34,21 @@ export const EmbedBlock = z.object({ type: z.literal('embed'), url: z.string() }
 
 export const BodyBlockSchema = z
   .discriminatedUnion('type', [ParagraphBlock, HeadingBlock, QuoteBlock, ListBlock, ImageBlock, EmbedBlock])
-  .meta({ id: 'BodyBlock' });
+  .meta({
+    id: 'BodyBlock',
+    description: 'A block of the article body; `type` says which',
+    discriminator: {
+      propertyName: 'type',
+      mapping: {
+        paragraph: '#/components/schemas/ParagraphBlock',
+        heading: '#/components/schemas/HeadingBlock',
+        quote: '#/components/schemas/QuoteBlock',
+        list: '#/components/schemas/ListBlock',
+        image: '#/components/schemas/ImageBlock',
+        embed: '#/components/schemas/EmbedBlock',
+      },
+    },
+  });
 
 /** Blocks as stored (image blocks without the resolved image). */
 export type StoredBlock =

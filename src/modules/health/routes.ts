@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../../db/client.ts';
+import { noQuery } from '../../http/common-schemas.ts';
+import { problems } from '../../http/responses.ts';
 
 const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 
@@ -13,7 +15,8 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, opts)
         tags: ['health'],
         summary: 'Liveness and readiness',
         description: 'Answers once the database is open and migrated.',
-        response: { 200: HealthSchema },
+        querystring: noQuery,
+        response: { 200: HealthSchema, ...problems(400) },
       },
     },
     async (_request, reply) => {
