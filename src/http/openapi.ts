@@ -28,7 +28,6 @@ export const openapiPlugin = fp(
           title: 'Newsroom CMS content API',
           version: '1.0.0',
           description: API_DESCRIPTION,
-          license: { name: 'Proprietary' },
         },
         servers: [{ url: 'http://127.0.0.1:3000', description: 'Local development server' }],
         tags: [
