@@ -12,6 +12,7 @@ import { migrateDatabase } from '../src/db/migrate.ts';
 import type { ArticleStatus, TokenRole } from '../src/db/schema.ts';
 import type { ArticleRecord } from '../src/modules/articles/service.ts';
 import { loadSeed } from '../src/seed/load.ts';
+import { checkContract } from './contract.ts';
 
 export const SEED_SLUG = 'south-korea-worries-putin-visit-could-tighten-military-bonds-between-north-and-russia';
 
@@ -53,6 +54,7 @@ export async function build(t: Test, opts: { seed?: boolean; config?: Partial<Co
   const services = createServices({ config, db, now: clock.now });
   if (opts.seed !== false) await loadSeed(services, clock.now());
   const app = await buildApp({ config, db, now: clock.now, logger: false });
+  checkContract(app, t);
   t.teardown(async () => {
     await app.close();
     closeDatabase(db);

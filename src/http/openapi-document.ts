@@ -71,6 +71,13 @@ function decorateOperations(doc: Json): void {
   for (const [path, item] of Object.entries<Json>(doc.paths)) {
     for (const [method, op] of Object.entries<Json>(item)) {
       const responses: Json = op.responses ?? {};
+      // Failed authentication is rate-limited per address on every route that takes a token.
+      if (responses['401'] && !responses['429']) {
+        responses['429'] = {
+          description: 'Rate limit hit; see `Retry-After`',
+          content: { 'application/problem+json': { schema: { $ref: `${REF}Problem` } } },
+        };
+      }
       if (responses['401']) {
         responses['401'].headers = { 'WWW-Authenticate': header('`Bearer realm="cms"`') };
       }

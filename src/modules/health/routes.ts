@@ -16,7 +16,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, opts)
         summary: 'Liveness and readiness',
         description: 'Answers once the database is open and migrated.',
         querystring: noQuery,
-        response: { 200: HealthSchema, ...problems(400) },
+        response: { 200: HealthSchema, ...problems(400, 401) },
       },
     },
     async (_request, reply) => {
