@@ -70,6 +70,15 @@ const header = (description: string, schema: Json = { type: 'string' }) => ({ de
 function decorateOperations(doc: Json): void {
   for (const [path, item] of Object.entries<Json>(doc.paths)) {
     for (const [method, op] of Object.entries<Json>(item)) {
+      // An optional body (zod `.nullable().optional()`) is a request body that may be absent.
+      for (const media of Object.values<Json>(op.requestBody?.content ?? {})) {
+        const branches: Json[] | undefined = media.schema?.anyOf;
+        const nonNull = branches?.filter((b) => b.type !== 'null');
+        if (branches && nonNull?.length === 1 && nonNull.length < branches.length) {
+          media.schema = nonNull[0];
+          op.requestBody.required = false;
+        }
+      }
       const responses: Json = op.responses ?? {};
       // Failed authentication is rate-limited per address on every route that takes a token.
       if (responses['401'] && !responses['429']) {
