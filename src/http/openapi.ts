@@ -31,10 +31,10 @@ export const openapiPlugin = fp(
         },
         servers: [{ url: 'http://127.0.0.1:3000', description: 'Local development server' }],
         tags: [
-          { name: 'articles', description: 'Articles: list, search and read' },
+          { name: 'articles', description: 'Articles: list, search, read, write, publish and revisions' },
           { name: 'sections', description: 'The section tree' },
           { name: 'authors', description: 'Bylines' },
-          { name: 'images', description: 'Image metadata and files' },
+          { name: 'images', description: 'Image uploads, metadata, files and renditions' },
           { name: 'tags', description: 'Tags with article counts' },
           { name: 'tokens', description: 'API tokens (admin)' },
           { name: 'health', description: 'Service health' },
@@ -60,9 +60,12 @@ export const openapiPlugin = fp(
       return specYaml(app);
     });
 
+    // Browsers ask for it on every page; answer "nothing here" rather than a 404.
+    app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).header('cache-control', 'public, max-age=86400').send());
+
     await app.register(scalar, {
       routePrefix: '/docs',
-      configuration: { url: '/openapi.json', title: 'Newsroom CMS API reference' },
+      configuration: { url: '/openapi.json', title: 'Newsroom CMS API reference', withDefaultFonts: false },
       logLevel: 'warn',
     });
   },
