@@ -25,7 +25,22 @@ export const ProblemSchema = z
     detail: z.string().optional(),
     errors: z.array(FieldErrorSchema).optional().describe('Every failing field, when input was at fault'),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({
+    id: 'Problem',
+    description: 'RFC 9457 problem details',
+    examples: [
+      {
+        type: 'urn:newsroom-cms:problem:bad-request',
+        title: 'Bad Request',
+        status: 400,
+        detail: 'The request body is invalid: headline, body.0.text.',
+        errors: [
+          { in: 'body', path: 'headline', message: 'Must not be empty' },
+          { in: 'body', path: 'body.0.text', message: 'Invalid input: expected string, received number' },
+        ],
+      },
+    ],
+  });
 
 export type Problem = z.infer<typeof ProblemSchema>;
 

@@ -84,13 +84,27 @@ export const ArticleCreateSchema = z
     language: fields.language.optional(),
     canonicalUrl: fields.canonicalUrl.optional(),
   })
-  .meta({ id: 'ArticleCreate', description: 'A new article (always a draft). Unknown and read-only fields are rejected.' });
+  .meta({
+    id: 'ArticleCreate',
+    description: 'A new article (always a draft). Unknown and read-only fields are rejected.',
+    examples: [
+      {
+        headline: 'South Korea worries Putin visit could tighten military bonds between North and Russia',
+        sectionId: '01936f6e-5a1c-7d2e-9a55-0c1f0e6b7a10',
+        authorIds: ['01936f6e-5a1d-7f00-8a11-4b2c3d4e5f60', '01936f6e-5a1d-7f00-8a11-4b2c3d4e5f61'],
+        leadImage: { imageId: '01936f6e-5a1e-7a00-9b22-5c3d4e5f6a70', credit: 'AP/YONHAP' },
+        body: [{ type: 'paragraph', text: 'South Korea believes Russia and North Korea will likely elevate their military cooperation…' }],
+        relatedLinks: [{ title: 'The 1961 treaty', url: 'https://example.com/1961-treaty' }],
+        tags: ['North Korea', 'Russia'],
+      },
+    ],
+  });
 
 export const ArticlePatchSchema = z
   .strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
     [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
   })
-  .meta({ id: 'ArticlePatch', description: 'Fields to change; absent fields stay as they are' });
+  .meta({ id: 'ArticlePatch', description: 'Fields to change; absent fields stay as they are', examples: [{ headline: 'A corrected headline' }] });
 
 export type ArticleCreateInput = z.output<typeof ArticleCreateSchema>;
 export type ArticlePatchInput = z.output<typeof ArticlePatchSchema>;
@@ -101,7 +115,7 @@ export const PublishSchema = z
       .optional()
       .describe('Future: the article is scheduled and becomes public then. Past: published with that date. Absent: now.'),
   })
-  .meta({ id: 'PublishRequest' });
+  .meta({ id: 'PublishRequest', examples: [{ publishAt: '2026-12-01T06:00:00Z' }] });
 
 export const EmptyBodySchema = z.strictObject({}).nullable().optional().describe('No body (or `{}`)');
 

@@ -12,7 +12,13 @@ export const AuthorSchema = z
     title: z.string().nullable().describe('Job title shown with the byline, e.g. `Reporter`'),
     bio: z.string().nullable(),
   })
-  .meta({ id: 'Author', description: 'A byline' });
+  .meta({
+    id: 'Author',
+    description: 'A byline',
+    examples: [
+      { id: '01936f6e-5a1d-7f00-8a11-4b2c3d4e5f60', slug: 'lim-jeong-won', name: 'Lim Jeong-won', email: 'lim.jeongwon@joongang.co.kr', title: null, bio: null },
+    ],
+  });
 
 export const AuthorRefSchema = AuthorSchema.omit({ bio: true }).meta({
   id: 'AuthorRef',
@@ -42,7 +48,7 @@ export const AuthorCreateSchema = z
     title: authorFields.title.optional(),
     bio: authorFields.bio.optional(),
   })
-  .meta({ id: 'AuthorCreate' });
+  .meta({ id: 'AuthorCreate', examples: [{ name: 'Lim Jeong-won', email: 'lim.jeongwon@joongang.co.kr' }] });
 
 export const AuthorPatchSchema = z
   .strictObject({

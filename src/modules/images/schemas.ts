@@ -61,7 +61,7 @@ export const ImagePatchSchema = z
     credit: line(300).nullable().optional(),
     focalPoint: FocalPointSchema.nullable().optional().describe('The point any crop keeps in frame; null clears it'),
   })
-  .meta({ id: 'ImagePatch' });
+  .meta({ id: 'ImagePatch', examples: [{ alt: 'Two leaders at a launch pad', focalPoint: { x: 0.4, y: 0.35 } }] });
 
 export type ImagePatchInput = z.output<typeof ImagePatchSchema>;
 

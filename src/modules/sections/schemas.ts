@@ -23,7 +23,21 @@ export const SectionSchema = z
     depth: z.number().int().min(0).describe('0 for a root section'),
     position: z.number().int().describe('Order among siblings'),
   })
-  .meta({ id: 'Section' });
+  .meta({
+    id: 'Section',
+    examples: [
+      {
+        id: '01936f6e-5a1c-7d2e-9a55-0c1f0e6b7a10',
+        slug: 'north-korea',
+        name: 'North Korea',
+        description: null,
+        parentId: '01936f6e-5a1c-7d2e-9a55-0c1f0e6b7a00',
+        path: 'national/north-korea',
+        depth: 1,
+        position: 1,
+      },
+    ],
+  });
 
 export const SectionDetailSchema = SectionSchema.extend({
   breadcrumbs: z.array(SectionRefSchema).describe('Root first, ending with this section'),
@@ -49,7 +63,7 @@ export const SectionCreateSchema = z
     description: text(2000).nullable().optional(),
     position: z.number().int().min(0).max(100_000).optional().describe('Order among siblings (default: last)'),
   })
-  .meta({ id: 'SectionCreate' });
+  .meta({ id: 'SectionCreate', examples: [{ name: 'North Korea', parentId: '01936f6e-5a1c-7d2e-9a55-0c1f0e6b7a00' }] });
 
 export const SectionPatchSchema = z
   .strictObject({
@@ -59,7 +73,7 @@ export const SectionPatchSchema = z
     description: text(2000).nullable().optional(),
     position: z.number().int().min(0).max(100_000).optional(),
   })
-  .meta({ id: 'SectionPatch' });
+  .meta({ id: 'SectionPatch', examples: [{ parentId: '01936f6e-5a1c-7d2e-9a55-0c1f0e6b7a01' }, { name: 'Defence', slug: 'defence' }] });
 
 export type SectionCreateInput = z.output<typeof SectionCreateSchema>;
 export type SectionPatchInput = z.output<typeof SectionPatchSchema>;

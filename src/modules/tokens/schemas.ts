@@ -22,4 +22,4 @@ export const TokenListSchema = z.object({ data: z.array(TokenSchema) }).meta({ i
 
 export const TokenCreateSchema = z
   .strictObject({ name: line(100), role: z.enum(TOKEN_ROLES) })
-  .meta({ id: 'TokenCreate' });
+  .meta({ id: 'TokenCreate', examples: [{ name: 'ann', role: 'editor' }] });
