@@ -4,14 +4,15 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
-import type { Db } from './db/client.ts';
+import { dataVersion, type Db } from './db/client.ts';
 import authPlugin from './http/auth.ts';
 import cachingPlugin from './http/caching.ts';
 import { BadRequestError, TooManyRequestsError } from './http/errors.ts';
 import idempotencyPlugin from './http/idempotency.ts';
+import responseCachePlugin from './http/response-cache.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import problemPlugin, { frameworkErrorHandler } from './http/problem.ts';
-import { createFeedRepository } from './modules/articles/feed-repository.ts';
+import { createFeedRepository, type FeedRepository } from './modules/articles/feed-repository.ts';
 import { createArticleEditor } from './modules/articles/editor-service.ts';
 import { createArticleRepository } from './modules/articles/repository.ts';
 import { articleWriteRoutes } from './modules/articles/write-routes.ts';
@@ -61,9 +62,10 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
   const storage = createMediaStorage(config.CMS_MEDIA_DIR);
   const sections = createSectionService({ sections: sectionRows });
   const images = createImageService({ images: imageRows, storage, now, publicUrl });
+  const feed: FeedRepository = createFeedRepository(db);
   const articles = createArticleService({
     articles: articleRows,
-    feed: createFeedRepository(db),
+    feed,
     sections,
     sectionRows,
     authors: authorRows,
@@ -85,6 +87,7 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
   return {
     publicUrl,
     storage,
+    feed,
     editors,
     idempotency: createIdempotencyRepository(db),
     repositories: { articles: articleRows, sections: sectionRows, authors: authorRows, tags: tagRows, images: imageRows },
@@ -140,6 +143,14 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(authPlugin, { tokens: services.tokens, failures: authFailures });
   await app.register(cachingPlugin, { publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
+  if (config.CMS_RESPONSE_CACHE_BYTES > 0) {
+    await app.register(responseCachePlugin, {
+      maxBytes: config.CMS_RESPONSE_CACHE_BYTES,
+      now: deps.now ?? Date.now,
+      nextPublicAt: (at) => services.feed.nextPublicAt(at),
+      dataVersion: () => dataVersion(db),
+    });
+  }
   await app.register(idempotencyPlugin, { keys: services.idempotency, now: deps.now ?? Date.now });
   await app.register(openapiPlugin);
 

@@ -121,6 +121,13 @@ export function createFeedRepository(db: Db) {
       return new Map(rows.map((r) => [r.seq, r.snippet]));
     },
 
+    /** The earliest publication time after `now` (a scheduled article becoming public), or null. */
+    nextPublicAt(now: number): number | null {
+      const row = db.all<{ t: number | null }>(sql`
+        select min(public_at) as t from ${articleFeed} where feed_key = 'all' and public_at > ${now}`)[0];
+      return row?.t ?? null;
+    },
+
     /** Replaces every feed row of one article (call inside the article's write transaction). */
     replace(entry: FeedEntry): void {
       db.delete(articleFeed).where(sql`${articleFeed.articleId} = ${entry.articleId}`).run();

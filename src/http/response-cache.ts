@@ -1,0 +1,80 @@
+// A cache of public GET responses (no Authorization header), so a hot article or section page
+// is served from memory. Correctness first:
+// - only anonymous requests are cached, and anonymous responses only ever hold public content;
+// - an entry is valid only for the database version it was made from: `dataVersion` changes
+//   with every change this process makes (any code path) and every commit by another process
+//   (the CLI), so no write can leave a stale entry behind;
+// - an entry stops being valid when the next scheduled article becomes public (`nextPublicAt`),
+//   so a scheduled publication shows at its time, not when the entry would have expired.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { LRUCache } from 'lru-cache';
+
+interface Entry {
+  payload: string;
+  headers: Record<string, string>;
+  generation: string;
+  validUntil: number;
+}
+
+const KEPT_HEADERS = ['content-type', 'etag', 'cache-control', 'link', 'vary'];
+
+export interface ResponseCacheOptions {
+  maxBytes: number;
+  now: () => number;
+  /** The earliest time after `now` at which some article becomes public, or null. */
+  nextPublicAt: (now: number) => number | null;
+  /** A value that changes whenever the database content changes. */
+  dataVersion: () => string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    cacheKey: string | null;
+  }
+}
+
+export default fp(
+  async function responseCachePlugin(app: FastifyInstance, opts: ResponseCacheOptions) {
+    const cache = new LRUCache<string, Entry>({ maxSize: opts.maxBytes, sizeCalculation: (e) => e.payload.length + 200 });
+    let validUntil = -1;
+    let validUntilGeneration = '';
+    const generation = opts.dataVersion;
+
+    /** Until when a response made now stays right (the next scheduled publication). */
+    function horizon(gen: string, now: number): number {
+      if (gen !== validUntilGeneration || now >= validUntil) {
+        validUntil = opts.nextPublicAt(now) ?? Number.POSITIVE_INFINITY;
+        validUntilGeneration = gen;
+      }
+      return validUntil;
+    }
+
+    app.decorateRequest('cacheKey', null);
+
+    app.addHook('onRequest', async (request, reply) => {
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization !== undefined) return;
+      const key = request.url;
+      const entry = cache.get(key);
+      if (entry && entry.generation === generation() && opts.now() < entry.validUntil) {
+        reply.headers(entry.headers).header('x-cache', 'hit');
+        return reply.send(entry.payload);
+      }
+      if (entry) cache.delete(key);
+      request.cacheKey = key;
+    });
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.cacheKey === null || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+      const gen = generation();
+      const headers: Record<string, string> = {};
+      for (const name of KEPT_HEADERS) {
+        const value = reply.getHeader(name);
+        if (value !== undefined) headers[name] = String(value);
+      }
+      cache.set(request.cacheKey, { payload, headers, generation: gen, validUntil: horizon(gen, opts.now()) });
+      return payload;
+    });
+  },
+  { name: 'response-cache', dependencies: ['caching'] },
+);

@@ -1,0 +1,83 @@
+// The public response cache is never stale: not after a write over HTTP, not after a write by
+// another code path or another process, not when a scheduled article's time comes; and it
+// never serves anything to a request with a token.
+import Database from 'better-sqlite3';
+import t from 'tap';
+import { addArticle, build, SEED_SLUG } from '../helper.ts';
+
+const url = `/v1/articles/slug/${SEED_SLUG}`;
+
+t.test('a repeated public GET is served from the cache', async (t) => {
+  const b = await build(t);
+  const first = await b.app.inject({ url });
+  const second = await b.app.inject({ url });
+  t.equal(first.statusCode, 200);
+  t.equal(first.headers['x-cache'], undefined, 'the first is made');
+  t.equal(second.headers['x-cache'], 'hit', 'the second comes from the cache');
+  t.equal(second.body, first.body);
+  t.equal(second.headers.etag, first.headers.etag);
+  t.equal(second.headers['cache-control'], 'public, max-age=60');
+  const revalidated = await b.app.inject({ url, headers: { 'if-none-match': first.headers.etag as string } });
+  t.equal(revalidated.statusCode, 304, 'a cached entry still answers If-None-Match with 304');
+  t.equal(revalidated.body, '');
+});
+
+t.test('never stale after a write over HTTP (PATCH, unpublish)', async (t) => {
+  const b = await build(t);
+  const editor = { ...b.auth('editor'), 'content-type': 'application/json' };
+  const before = (await b.app.inject({ url })).json();
+  await b.app.inject({ url }); // cached now
+  const patched = await b.app.inject({ method: 'PATCH', url: `/v1/articles/${before.id}`, headers: editor, payload: { headline: 'A new headline' } });
+  t.equal(patched.statusCode, 200);
+  const after = await b.app.inject({ url });
+  t.equal(after.json().headline, 'A new headline', 'the public sees the change at once');
+  const list = await b.app.inject({ url: '/v1/articles' });
+  t.equal(list.json().data[0].headline, 'A new headline');
+
+  await b.app.inject({ url: '/v1/articles' });
+  const unpublished = await b.app.inject({ method: 'POST', url: `/v1/articles/${before.id}/unpublish`, headers: b.auth('editor') });
+  t.equal(unpublished.statusCode, 200);
+  t.equal((await b.app.inject({ url })).statusCode, 404, 'an unpublished article is gone for the public at once');
+  t.same((await b.app.inject({ url: '/v1/articles' })).json().data, [], 'and gone from the cached list');
+});
+
+t.test('never stale after a write by another code path or another process', async (t) => {
+  const b = await build(t);
+  const listed = () => b.app.inject({ url: '/v1/articles' }).then((r) => r.json().data.map((a: { slug: string }) => a.slug));
+  t.equal((await listed()).length, 1);
+  await listed();
+  const added = addArticle(b, { headline: 'Inserted by the service' });
+  t.ok((await listed()).includes(added.slug), 'a write through the service layer is seen');
+
+  const other = new Database(b.config.CMS_DB);
+  t.teardown(() => other.close());
+  await b.app.inject({ url }); // cache the seed article
+  other.prepare('update articles set headline = ? where slug = ?').run('Changed by another process', SEED_SLUG);
+  t.equal((await b.app.inject({ url })).json().headline, 'Changed by another process', 'a commit by another connection is seen');
+});
+
+t.test('a scheduled article appears when its time comes, though the list was cached', async (t) => {
+  const b = await build(t);
+  const at = b.clock.now();
+  const scheduled = addArticle(b, { status: 'scheduled', publishedAt: at + 60_000, headline: 'Scheduled' });
+  const before = await b.app.inject({ url: '/v1/articles' });
+  await b.app.inject({ url: '/v1/articles' });
+  t.notOk(before.json().data.some((a: { id: string }) => a.id === scheduled.id), 'not public before its time');
+  b.clock.advance(61_000);
+  const after = await b.app.inject({ url: '/v1/articles' });
+  t.ok(after.json().data.some((a: { id: string }) => a.id === scheduled.id), 'public once due, with no write');
+  t.equal((await b.app.inject({ url: `/v1/articles/${scheduled.id}` })).json().status, 'published');
+});
+
+t.test('requests with a token never touch the cache', async (t) => {
+  const b = await build(t);
+  addArticle(b, { status: 'draft', sectionPath: 'sports' });
+  await b.app.inject({ url: '/v1/articles' });
+  const cachedPublic = await b.app.inject({ url: '/v1/articles' });
+  t.equal(cachedPublic.headers['x-cache'], 'hit');
+  const withToken = await b.app.inject({ url: '/v1/articles', headers: b.auth('writer') });
+  t.equal(withToken.headers['x-cache'], undefined);
+  t.equal(withToken.headers['cache-control'], 'private, no-store');
+  t.equal(withToken.json().data.length, 2, 'the token sees the draft too');
+  t.equal(cachedPublic.json().data.length, 1);
+});
