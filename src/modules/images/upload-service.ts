@@ -19,6 +19,14 @@ export const ACCEPTED_TYPES: Record<string, string> = {
   'image/avif': 'avif',
 };
 
+export class UploadTooLargeError extends HttpProblem {
+  constructor() {
+    super(413, 'Content Too Large', 'The upload is larger than this server accepts (CMS_MAX_UPLOAD_BYTES).', [
+      { in: 'body', path: 'file', message: 'Too large' },
+    ]);
+  }
+}
+
 export class UnsupportedMediaError extends HttpProblem {
   constructor(detail: string) {
     super(415, 'Unsupported Media Type', detail, [{ in: 'body', path: 'file', message: detail }]);
@@ -62,6 +70,8 @@ export function createImageUploads(deps: {
       const received = await deps.storage.receive(file.stream);
       let ready: string | undefined;
       try {
+        // Over the size limit the multipart stream just ends early, marked truncated.
+        if ((file.stream as Readable & { truncated?: boolean }).truncated) throw new UploadTooLargeError();
         if (received.bytes === 0) throw new UnsupportedMediaError('The file is empty.');
         const type = await fileTypeFromFile(received.tmpPath);
         const ext = type ? ACCEPTED_TYPES[type.mime] : undefined;

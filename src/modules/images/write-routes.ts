@@ -9,13 +9,14 @@ import { BadRequestError, HttpProblem } from '../../http/errors.ts';
 import { fieldErrorsFromIssues } from '../../http/problem.ts';
 import { problems } from '../../http/responses.ts';
 import { ImagePatchSchema, ImageSchema, ImageUploadSchema, UploadFieldsSchema } from './schemas.ts';
-import { UnsupportedMediaError, type ImageUploads } from './upload-service.ts';
+import { UnsupportedMediaError, UploadTooLargeError, type ImageUploads } from './upload-service.ts';
 
 const secured = [{ bearerAuth: [] }];
 
 export const imageWriteRoutes: FastifyPluginAsyncZod<{ uploads: ImageUploads; maxUploadBytes: number }> = async (app, opts) => {
   await app.register(multipart, {
-    limits: { fileSize: opts.maxUploadBytes, files: 1, fields: 10, fieldSize: 4000, parts: 12, headerPairs: 100 },
+    // `files: 2` so that a second file reaches the handler's own 400 rather than a limit error.
+    limits: { fileSize: opts.maxUploadBytes, files: 2, fields: 10, fieldSize: 4000, parts: 12, headerPairs: 100 },
   });
 
   app.post(
@@ -63,11 +64,12 @@ export const imageWriteRoutes: FastifyPluginAsyncZod<{ uploads: ImageUploads; ma
           }
         }
       } catch (err) {
+        // A failed request stores nothing, even when the file was already taken in.
+        if (image) await opts.uploads.discard(image.id);
         const code = (err as { code?: string }).code;
-        if (code === 'FST_REQ_FILE_TOO_LARGE' || code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-          throw new HttpProblem(413, 'Content Too Large', `The upload is larger than this server accepts (${opts.maxUploadBytes} bytes) or has too many parts.`, [
-            { in: 'body', path: 'file', message: 'Too large' },
-          ]);
+        if (code === 'FST_REQ_FILE_TOO_LARGE') throw new UploadTooLargeError();
+        if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+          throw new HttpProblem(413, 'Content Too Large', 'The form has too many parts or fields.', [{ in: 'body', path: '', message: 'Too many parts' }]);
         }
         throw err;
       }
