@@ -5,7 +5,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { dataVersion, type Db } from './db/client.ts';
-import authPlugin from './http/auth.ts';
+import authPlugin, { requireToken } from './http/auth.ts';
 import cachingPlugin from './http/caching.ts';
 import { BadRequestError, TooManyRequestsError } from './http/errors.ts';
 import idempotencyPlugin from './http/idempotency.ts';
@@ -162,8 +162,18 @@ export async function buildApp(deps: AppDeps) {
   await app.register(imageRoutes, { images: services.images, publicUrl });
   await app.register(tagRoutes, { tags: services.tags, publicUrl });
 
-  // Writes: rate-limited per token (per address before authentication).
+  // Writes and other token-only routes: a token is required before anything else is looked
+  // at (401 before 400/415); rate-limited per token; an absent body counts as `{}` so that
+  // validation names every missing field.
   await app.register(async (writes) => {
+    writes.addHook('onRequest', async (request) => {
+      requireToken(request);
+    });
+    writes.addHook('preValidation', async (request) => {
+      if ((request.method === 'POST' || request.method === 'PATCH') && (request.body === undefined || request.body === null) && !String(request.headers['content-type'] ?? '').startsWith('multipart/')) {
+        request.body = {};
+      }
+    });
     writes.addHook(
       'onRequest',
       writes.rateLimit({

@@ -52,8 +52,7 @@ t.test('an unknown route is a 404 problem', async (t) => {
 
 t.test('POST, PUT, PATCH and DELETE on /v1/articles: problems, never bare errors', async (t) => {
   const b = await build(t);
-  // No write route exists yet; a malformed JSON body is rejected as such (400) before routing
-  // falls through to the 404 handler.
+  // A malformed JSON body is rejected as such (400), with a token.
   for (const method of ['POST', 'PUT', 'PATCH'] as const) {
     const res = await b.app.inject({
       method,
@@ -64,8 +63,9 @@ t.test('POST, PUT, PATCH and DELETE on /v1/articles: problems, never bare errors
     const body = assertProblem(t, res, 400, 'Bad Request');
     t.equal(body.detail, 'The body is not valid JSON.', `${method} with malformed JSON`);
   }
+  // Authentication comes first: without a token even a malformed body is a 401.
   const noToken = await b.app.inject({ method: 'POST', url: '/v1/articles', headers: { 'content-type': 'application/json' }, payload: '{' });
-  assertProblem(t, noToken, 400);
+  assertProblem(t, noToken, 401);
 
   // Well-formed bodies and bodiless methods: some 4xx (404/405 while there is no such route).
   for (const [method, payload] of [

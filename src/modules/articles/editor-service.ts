@@ -123,10 +123,24 @@ export function createArticleEditor(deps: {
     return next;
   }
 
+  /**
+   * When the article first became public: set once, when it is published, or — for a
+   * scheduled article — once its time has passed (recorded at its next change).
+   */
+  function firstPublished(r: ArticleRecord, at: number): number | null {
+    if (r.firstPublishedAt !== null) return r.firstPublishedAt;
+    return r.status === 'scheduled' && r.publishedAt !== null && r.publishedAt <= at ? r.publishedAt : null;
+  }
+
   /** Saves a changed record as the next version (no-op when nothing changed). */
   function commit(before: ArticleRecord, after: ArticleRecord, principal: Principal): ArticleDto {
     if (JSON.stringify(before) === JSON.stringify(after)) return deps.articles.get(before.id, true);
-    return deps.articles.save({ ...after, version: before.version + 1, updatedAt: Math.max(now(), before.updatedAt) }, principal.name, false);
+    const at = now();
+    return deps.articles.save(
+      { ...after, firstPublishedAt: after.firstPublishedAt ?? firstPublished(before, at), version: before.version + 1, updatedAt: Math.max(at, before.updatedAt) },
+      principal.name,
+      false,
+    );
   }
 
   function checkIfMatch(row: ArticleRow, ifMatch: string | undefined): void {
@@ -206,7 +220,8 @@ export function createArticleEditor(deps: {
       return changeStatus(id, principal, ifMatch, (r, at) => {
         const when = publishAt ?? at;
         const status: ArticleStatus = when > at ? 'scheduled' : 'published';
-        return { ...r, status, publishedAt: when, firstPublishedAt: r.firstPublishedAt ?? when };
+        const first = firstPublished(r, at);
+        return { ...r, status, publishedAt: when, firstPublishedAt: first ?? (status === 'published' ? when : null) };
       });
     },
 

@@ -110,7 +110,8 @@ export function createArticleService(deps: {
         summary: row.summary,
         status: row.status === 'scheduled' && isPublicAt(row, at) ? 'published' : row.status,
         publishedAt: toIso(row.publishedAt),
-        firstPublishedAt: toIso(row.firstPublishedAt),
+        // A scheduled article that has become public was first published at its time.
+        firstPublishedAt: toIso(row.firstPublishedAt ?? (row.status === 'scheduled' && isPublicAt(row, at) ? row.publishedAt : null)),
         createdAt: toIso(row.createdAt),
         updatedAt: toIso(row.updatedAt),
         section: toSectionRef(section),
