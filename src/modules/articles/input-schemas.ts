@@ -133,4 +133,7 @@ export const RevisionDetailSchema = RevisionSchema.extend({ article: ArticleSche
 
 export const RevisionListSchema = pageOf(RevisionSchema, 'RevisionList');
 export const RevisionListQuery = z.strictObject({ limit: limitParam, cursor: cursorParam });
-export const RevisionParams = z.strictObject({ id: idSchema, revision: z.coerce.number().int().min(1).max(1_000_000) });
+export const RevisionParams = z.strictObject({
+  id: idSchema,
+  revision: z.coerce.number().int().min(1).max(1_000_000).describe('Revision number (counts from 1)'),
+});

@@ -44,6 +44,8 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
         operationId: 'getArticle',
         tags: ['articles'],
         summary: 'Get an article by id',
+        description:
+          'The full article with its body. Without a token only a public article is found (404 otherwise). The strong `ETag` is the one `If-Match` expects.',
         params: idParams,
         querystring: noQuery,
         response: { 200: ArticleSchema, ...problems(400, 401, 404) },
@@ -63,6 +65,8 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
         operationId: 'getArticleBySlug',
         tags: ['articles'],
         summary: 'Get an article by slug',
+        description:
+          'As `getArticle`, by the article’s unique slug: the call a front-end makes for a page URL.',
         params: slugParams,
         querystring: noQuery,
         response: { 200: ArticleSchema, ...problems(400, 401, 404) },

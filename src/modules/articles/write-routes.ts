@@ -154,6 +154,8 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
         operationId: 'listArticleRevisions',
         tags: ['articles'],
         summary: 'List an article’s revisions, newest first',
+        description:
+          'Token only. Each change (create, patch, publish, unpublish, archive, restore) stored one, with the token name that made it.',
         security: secured,
         params: idParams,
         querystring: RevisionListQuery,
@@ -175,6 +177,8 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
         operationId: 'getArticleRevision',
         tags: ['articles'],
         summary: 'Get one revision with the article as it was',
+        description:
+          'Token only. `article` is the full article as it was after that change.',
         security: secured,
         params: RevisionParams,
         response: { 200: RevisionDetailSchema, ...problems(400, 401, 404) },

@@ -32,6 +32,8 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
         operationId: 'getAuthor',
         tags: ['authors'],
         summary: 'Get an author by id',
+        description:
+          'One byline: name, slug, email, title and bio.',
         params: idParams,
         querystring: noQuery,
         response: { 200: AuthorSchema, ...problems(400, 401, 404) },
@@ -47,6 +49,8 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
         operationId: 'getAuthorBySlug',
         tags: ['authors'],
         summary: 'Get an author by slug',
+        description:
+          'As `getAuthor`, by the author’s unique slug (for author pages).',
         params: slugParams,
         querystring: noQuery,
         response: { 200: AuthorSchema, ...problems(400, 401, 404) },

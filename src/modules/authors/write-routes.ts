@@ -36,6 +36,8 @@ export const authorWriteRoutes: FastifyPluginAsyncZod<{ editor: AuthorEditor }> 
         operationId: 'updateAuthor',
         tags: ['authors'],
         summary: 'Change an author',
+        description:
+          'Editor or higher. Partial: absent fields stay. A taken slug is 409.',
         security: secured,
         params: idParams,
         body: AuthorPatchSchema,

@@ -52,6 +52,8 @@ export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUr
         operationId: 'getImage',
         tags: ['images'],
         summary: 'Get image metadata',
+        description:
+          'Metadata with `renditions` (WebP URLs for each standard width up to the original’s) and `focalPoint`. Without a token, only images a public article uses.',
         params: idParams,
         querystring: noQuery,
         response: { 200: ImageSchema, ...problems(400, 401, 404) },

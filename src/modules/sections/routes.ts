@@ -32,6 +32,8 @@ export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; pu
         operationId: 'getSection',
         tags: ['sections'],
         summary: 'Get a section with its breadcrumbs and children',
+        description:
+          'The section, its breadcrumb trail (root first, ending with itself) and its direct children in position order.',
         params: idParams,
         querystring: noQuery,
         response: { 200: SectionDetailSchema, ...problems(400, 401, 404) },

@@ -29,6 +29,8 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ tokens: TokenService }> = asyn
         operationId: 'listTokens',
         tags: ['tokens'],
         summary: 'List API tokens (admin)',
+        description:
+          'Every token with its role, creation, last use and revocation time; never the secret or its hash.',
         security: secured,
         querystring: noQuery,
         response: { 200: TokenListSchema, ...problems(400, 401, 403) },
@@ -69,6 +71,8 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ tokens: TokenService }> = asyn
         operationId: 'revokeToken',
         tags: ['tokens'],
         summary: 'Revoke an API token (admin)',
+        description:
+          'The token stops working at once (401); it stays listed with `revokedAt`.',
         security: secured,
         params: idParams,
         response: { 204: z.null().describe('Revoked'), ...problems(400, 401, 403, 404, 429) },
