@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
+import { ifNoneMatchHits } from './caching.ts';
 
 interface Entry {
   payload: string;
@@ -58,6 +59,11 @@ export default fp(
       const entry = cache.get(key);
       if (entry && entry.generation === generation() && opts.now() < entry.validUntil) {
         reply.headers(entry.headers).header('x-cache', 'hit');
+        // Revalidation of a cached entry: answer 304 without touching the body at all.
+        if (entry.headers.etag && ifNoneMatchHits(request.headers['if-none-match'], entry.headers.etag)) {
+          reply.removeHeader('content-type');
+          return reply.code(304).send('');
+        }
         return reply.send(entry.payload);
       }
       if (entry) cache.delete(key);
