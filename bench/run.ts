@@ -126,7 +126,7 @@ async function throughput(size: number, seconds: number) {
     for (const slug of slugs.slice(0, 200)) etags.set(slug, (await fetch(`${server.base}/v1/articles/slug/${slug}`)).headers.get('etag')!);
     const deep = cursorForPage(file, 500, 20);
     const sectionRoots = data.rootSectionPaths;
-    const duration = seconds;
+    let duration = seconds;
     let n = 0;
     const scenarios: Record<string, () => Promise<Omit<Figure, 'ratio'>>> = {
       ceiling: () => cannon({ title: 'ceiling', url: ceilingServer.base + '/any', duration }),
@@ -177,7 +177,9 @@ async function throughput(size: number, seconds: number) {
     const out: Record<string, Figure> = {};
     let ceilingRps = 0;
     for (const [name, run] of Object.entries(scenarios)) {
-      await run(); // warm-up pass (short)
+      duration = Math.min(2, seconds); // warm-up pass (short, not reported)
+      await run();
+      duration = seconds;
       const figure = await run();
       if (name === 'ceiling') ceilingRps = figure.rps;
       out[name] = { ...figure, ratio: Number((figure.rps / ceilingRps).toFixed(3)) };
