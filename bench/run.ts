@@ -73,7 +73,7 @@ function rssMb(pid: number): number {
 }
 
 async function cannon(opts: autocannon.Options, expect = 200): Promise<Omit<Figure, 'ratio'>> {
-  const result = await autocannon({ connections: 10, pipelining: 1, ...opts });
+  const result = await autocannon({ connections: 10, pipelining: 1, timeout: 30, ...opts });
   // Every response must have the expected status (a 304 scenario: all 304).
   const unexpected = expect === 200 ? result.non2xx : result.requests.total - ((result as unknown as { '3xx': number })['3xx'] ?? 0);
   if (result.errors > 0 || result.timeouts > 0 || unexpected > 0) {
@@ -171,7 +171,7 @@ async function throughput(size: number, seconds: number) {
           ],
         }),
       search: () =>
-        cannon({ title: 'search', url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles?q=${data.words[n++ % 200]}&limit=20` }) }] }),
+        cannon({ title: 'search', url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles?q=${data.words[n++ % 200]}%20${data.words[(n * 7) % 3000]}&limit=20` }) }] }),
     };
     const sectionIds = ((await (await fetch(`${server.base}/v1/sections?limit=100`)).json()) as { data: { id: string }[] }).data.map((s) => s.id);
     const out: Record<string, Figure> = {};
@@ -249,7 +249,10 @@ const previous = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(result
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
 const results: Record<string, any> = { ...previous, machine };
 
-if (scale) {
+if (args.has('--render')) {
+  // Only re-render bench/results.md from bench/results.json.
+  Object.assign(results, { machine: previous.machine ?? machine });
+} else if (scale) {
   const sizes = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : [10_000, 100_000, 1_000_000];
   const points = [];
   for (const size of sizes) points.push(await scaleAt(size));
@@ -305,5 +308,30 @@ function renderMarkdown(r: Record<string, any>): string {
       '',
     );
   }
+  lines.push(...targets(r));
+  const analysis = path.join(ROOT, 'bench/analysis.md');
+  if (fs.existsSync(analysis)) lines.push('', fs.readFileSync(analysis, 'utf8').trim());
   return `${lines.join('\n')}\n`;
+}
+
+/** The issue's targets, each marked met or missed (by how much) from the recorded figures. */
+function targets(r: Record<string, any>): string[] {
+  const rows: string[] = [];
+  const check = (what: string, value: number | undefined, limit: number, atLeast: boolean) => {
+    if (value === undefined) return;
+    const met = atLeast ? value >= limit : value <= limit;
+    rows.push(`| ${what} | ${atLeast ? '≥' : '≤'} ${limit} | ${value} | ${met ? 'met' : `missed (${(atLeast ? limit / value : value / limit).toFixed(2)} × off)`} |`);
+  };
+  check('article-by-slug / ceiling', r.scenarios?.['article-by-slug']?.ratio, 0.8, true);
+  check('section-page / ceiling', r.scenarios?.['section-page']?.ratio, 0.5, true);
+  check('revalidate-304 / ceiling', r.scenarios?.['revalidate-304']?.ratio, 0.9, true);
+  if (r.scale) {
+    const last = r.scale.sizes.at(-1);
+    for (const name of Object.keys(r.scale.sizes[0].latency)) check(`${name} p50 ${r.scale.p50Ratio.to} / ${r.scale.p50Ratio.from}`, r.scale.p50Ratio[name], 1.5, false);
+    if (last.size >= 1_000_000) {
+      check(`bulk load of ${last.size} articles (s)`, last.loadSeconds, 300, false);
+      check(`server RSS at ${last.size} articles (MB)`, last.rssMb, 300, false);
+    }
+  }
+  return rows.length ? ['## Targets', '', '| target | limit | measured | |', '|---|---:|---:|---|', ...rows] : [];
 }
