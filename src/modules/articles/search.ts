@@ -17,10 +17,61 @@ export function toMatchQuery(text: string): string | null {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** HTML-escapes a snippet and turns the \u0001…\u0002 markers into <mark>…</mark>. */
-export function snippetToHtml(snippet: string): string {
-  return snippet
-    .replace(/[&<>"']/g, (c) => ESCAPES[c]!)
-    .replaceAll('\u0001', '<mark>')
-    .replaceAll('\u0002', '</mark>');
+const fold = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
+ * The best passage (the window of about `size` words holding the most query words) of the
+ * first of `texts` that matches, HTML-escaped, with the matched words in <mark>. Folding and
+ * the last-word prefix follow the FTS5 query made by toMatchQuery, so it marks what matched.
+ * Done here rather than with FTS5 `snippet()`, which has to evaluate the whole MATCH again.
+ */
+export function highlight(texts: (string | null)[], query: string, size = 32): string | null {
+  const words = (query.match(WORD)?.slice(0, 32) ?? []).map(fold);
+  if (words.length === 0) return null;
+  const prefixLast = !/\s$/u.test(query);
+  const exact = new Set(prefixLast ? words.slice(0, -1) : words);
+  const prefix = prefixLast ? words.at(-1)! : null;
+  const hit = (token: string) => {
+    const f = fold(token);
+    return exact.has(f) || (prefix !== null && f.startsWith(prefix));
+  };
+  for (const text of texts) {
+    if (!text) continue;
+    const tokens = [...text.matchAll(WORD)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: hit(m[0]) }));
+    if (!tokens.some((t) => t.hit)) continue;
+    // The window of `size` tokens holding the most hits, then shifted so that its first hit
+    // has a few words of context before it.
+    let bestEnd = 0;
+    let bestCount = -1;
+    let count = 0;
+    for (let i = 0; i < tokens.length; i++) {
+      if (tokens[i]!.hit) count++;
+      if (i >= size && tokens[i - size]!.hit) count--;
+      if (count > bestCount) {
+        bestCount = count;
+        bestEnd = i;
+      }
+    }
+    let firstHit = Math.max(0, bestEnd - size + 1);
+    while (!tokens[firstHit]!.hit) firstHit++;
+    const best = Math.max(0, Math.min(firstHit - 6, tokens.length - size));
+    const window = tokens.slice(best, best + size);
+    const last = window.at(-1)!;
+    let out = best > 0 ? '…' : '';
+    let at = best > 0 ? window[0]!.start : 0;
+    for (const t of window) {
+      out += escapeHtml(text.slice(at, t.start));
+      out += t.hit ? `<mark>${escapeHtml(text.slice(t.start, t.end))}</mark>` : escapeHtml(text.slice(t.start, t.end));
+      at = t.end;
+    }
+    const tail = best + size >= tokens.length ? text.slice(last.end) : '';
+    out += escapeHtml(tail.replace(/\s+$/u, ''));
+    if (best + size < tokens.length) out += '…';
+    return out;
+  }
+  return null;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }

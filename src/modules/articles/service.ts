@@ -15,7 +15,7 @@ import type { TagRepository } from '../tags/repository.ts';
 import { type FeedFilter, type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
 import type { ArticleDto, ArticleListQueryInput, ArticleSummaryDto, BodyBlockDto, StoredBlock } from './schemas.ts';
-import { snippetToHtml, toMatchQuery } from './search.ts';
+import { highlight, toMatchQuery } from './search.ts';
 
 const ListCursor = z.union([
   z.object({ k: z.enum(['p', 'u']), v: z.number().int(), id: z.string() }),
@@ -248,7 +248,6 @@ export function createArticleService(deps: {
 
       let ids: string[];
       let nextCursor: string | null = null;
-      let seqOf = new Map<string, number>();
       if (match !== undefined && query.sort === undefined) {
         if (cursor && cursor.k !== 'r') throw badCursor();
         const hits = deps.feed.search({ ...filter, match }, cursor?.k === 'r' ? { r: cursor.r, s: cursor.s } : undefined, limit + 1);
@@ -256,7 +255,6 @@ export function createArticleService(deps: {
         const last = page.at(-1);
         if (hits.length > limit && last) nextCursor = encodeCursor({ k: 'r', r: last.rank, s: last.seq });
         ids = page.map((h) => h.articleId);
-        seqOf = new Map(page.map((h) => [h.articleId, h.seq]));
       } else {
         const sort = query.sort ?? '-publishedAt';
         const kind = sort.endsWith('publishedAt') ? 'p' : 'u';
@@ -275,12 +273,12 @@ export function createArticleService(deps: {
 
       const rows = deps.articles.findByIds(ids);
       const data = assemble(rows, hasToken, false) as ArticleSummaryDto[];
-      if (match !== undefined) {
-        if (seqOf.size === 0) seqOf = new Map(rows.map((r) => [r.id, r.seq]));
-        const snippets = deps.feed.snippets(match, [...seqOf.values()]);
+      if (match !== undefined && query.q !== undefined) {
+        const byId = new Map(rows.map((r) => [r.id, r]));
         for (const item of data) {
-          const snippet = snippets.get(seqOf.get(item.id)!);
-          if (snippet !== undefined) item.snippet = snippetToHtml(snippet);
+          const row = byId.get(item.id)!;
+          const snippet = highlight([row.bodyText, row.summary, row.subheadline, row.headline], query.q);
+          if (snippet !== null) item.snippet = snippet;
         }
       }
       return { data, page: { limit, nextCursor } };
