@@ -7,13 +7,13 @@ import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
 import { closeDatabase, openDatabase } from '../src/db/client.ts';
 import { tempDir } from './helper.ts';
-import { ROOT } from './process.ts';
+import { childEnv, ROOT } from './process.ts';
 
 const exec = promisify(execFile);
 
 t.test('cms CLI: migrate, seed (idempotent), token create/list/revoke', async (t) => {
   const dir = tempDir(t);
-  const env = { ...process.env, CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') };
+  const env = childEnv({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') });
   const cms = (...args: string[]) => exec('node', ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env });
 
   const migrated = await cms('migrate');
@@ -35,7 +35,7 @@ t.test('cms CLI: migrate, seed (idempotent), token create/list/revoke', async (t
   t.notOk('tokenHash' in listed[0], 'the hash is not listed');
   t.notOk(JSON.stringify(listed).includes(token), 'the token is not listed');
 
-  const db = openDatabase(env.CMS_DB);
+  const db = openDatabase(env.CMS_DB!);
   t.teardown(() => closeDatabase(db));
   const tokens = createTokenService({ tokens: createTokenRepository(db) });
   t.match(tokens.authenticate(token), { name: 'ann', role: 'editor' }, 'the printed token authenticates');

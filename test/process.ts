@@ -5,6 +5,23 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
+/**
+ * The environment for a child process: this one's, without tap's coverage and loader settings
+ * (NODE_V8_COVERAGE, NODE_OPTIONS, TAP*). A child running the sources through tsx would
+ * otherwise report coverage for the same files transpiled differently, and merging that with
+ * tap's makes covered lines look uncovered.
+ */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const key of Object.keys(env)) {
+    if (key === 'NODE_V8_COVERAGE' || key === 'NODE_OPTIONS' || key.startsWith('_TAPJS') || key.startsWith('TAP')) delete env[key];
+  }
+  // tap's process tracking re-adds its loader to every child; this tells it to collect no
+  // coverage there.
+  env._TAPJS_PROCESSINFO_COVERAGE_ = '0';
+  return env;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -31,7 +48,7 @@ export async function startServer(env: Record<string, string>, timeoutMs = 30_00
   let out = '';
   const child = spawn('npm', ['start'], {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env }),
     detached: true, // its own process group, so stopping it also stops node under npm
     stdio: ['ignore', 'pipe', 'pipe'],
   });

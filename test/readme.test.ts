@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { tempDir } from './helper.ts';
-import { ROOT, startServer } from './process.ts';
+import { childEnv, ROOT, startServer } from './process.ts';
 
 const run = promisify(execFile);
 const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -40,7 +40,7 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   const script = block('read')
     .replaceAll('http://127.0.0.1:3000', server.base)
     .replace(/^(curl -fsS .*)$/gm, '$1; echo');
-  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { maxBuffer: 10 * 1024 * 1024 });
+  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { env: childEnv(), maxBuffer: 10 * 1024 * 1024 });
   const lines = stdout.trim().split('\n');
   const article = JSON.parse(lines[0]!);
   t.equal(article.headline, 'South Korea worries Putin visit could tighten military bonds between North and Russia');
@@ -58,7 +58,7 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   const edit = `${block('edit')}\n${block('image')}`.replaceAll('http://127.0.0.1:3000', server.base);
   const session = await run('bash', ['-euo', 'pipefail', '-c', edit], {
     cwd: ROOT,
-    env: { ...process.env, CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') },
+    env: childEnv({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') }),
     maxBuffer: 10 * 1024 * 1024,
   });
   t.same(session.stdout.trim().split('\n'), ['published', 'Sampel article from the editing guide', '3', '3', 'AP/YONHAP', '200 image/webp'], 'the editing session prints what the README says');

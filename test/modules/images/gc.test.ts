@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import t from 'tap';
 import { build, type Built } from '../../helper.ts';
-import { ROOT } from '../../process.ts';
+import { childEnv, ROOT } from '../../process.ts';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const HOUR = 60 * 60 * 1000;
@@ -161,7 +161,7 @@ t.test('`node --import tsx src/cli.ts media gc` sweeps the media dir named by th
   insertRow(b, 'image-cli-recovered', recovered, 140);
   put(media, path.join('incoming', `${sha256(recovered)}.0123456789ab.ready`), recovered);
 
-  const env: NodeJS.ProcessEnv = { ...process.env, CMS_DB: b.config.CMS_DB, CMS_MEDIA_DIR: media, CMS_SEED: '0', LOG_LEVEL: 'silent' };
+  const env: NodeJS.ProcessEnv = childEnv({ CMS_DB: b.config.CMS_DB, CMS_MEDIA_DIR: media, CMS_SEED: '0', LOG_LEVEL: 'silent' });
   const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'media', 'gc'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
