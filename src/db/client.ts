@@ -18,20 +18,22 @@ export function openDatabase(file: string): Db {
   return drizzle(sqlite, { schema }) as Db;
 }
 
-const versionStatements = new WeakMap<Database.Database, Database.Statement>();
+const versionStatements = new WeakMap<Database.Database, { changes: Database.Statement; version: Database.Statement }>();
 
 /**
  * Changes whenever the content may have changed: rows changed by this connection
  * (`total_changes()`) and commits by other connections (`PRAGMA data_version`).
  */
 export function dataVersion(db: Db): string {
-  let statement = versionStatements.get(db.$client);
-  if (!statement) {
-    statement = db.$client.prepare('select total_changes() as c, (select data_version from pragma_data_version) as v');
-    versionStatements.set(db.$client, statement);
+  let statements = versionStatements.get(db.$client);
+  if (!statements) {
+    statements = {
+      changes: db.$client.prepare('select total_changes()').pluck(),
+      version: db.$client.prepare('pragma data_version').pluck(),
+    };
+    versionStatements.set(db.$client, statements);
   }
-  const row = statement.get() as { c: number; v: number };
-  return `${row.c}:${row.v}`;
+  return `${statements.changes.get() as number}:${statements.version.get() as number}`;
 }
 
 export function closeDatabase(db: Db): void {

@@ -41,9 +41,13 @@ export default fp(
       if (verdict && !verdict.isAllowed && verdict.isExceeded) throw new TooManyRequestsError(verdict.ttlInSeconds, 'Too many failed authentications from this address.');
       throw new UnauthorizedError(detail);
     };
-    app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization;
-      if (header === undefined) return;
+    app.addHook('onRequest', (request, _reply, done) => {
+      // Most reads carry no token: answer those without a promise.
+      if (request.headers.authorization === undefined) return done();
+      authenticate(request).then(() => done(), done);
+    });
+    const authenticate = async (request: FastifyRequest) => {
+      const header = request.headers.authorization!;
       const blocked = await opts.failures?.(request, { increment: false });
       if (blocked && !blocked.isAllowed && blocked.isExceeded) throw new TooManyRequestsError(blocked.ttlInSeconds, 'Too many failed authentications from this address.');
       const match = BEARER.exec(header);
@@ -51,7 +55,7 @@ export default fp(
       const principal = opts.tokens.authenticate(match[1]!);
       if (!principal) return refuse(request, 'The token is unknown or revoked.');
       request.principal = principal;
-    });
+    };
   },
   { name: 'auth' },
 );

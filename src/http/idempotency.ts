@@ -58,9 +58,9 @@ export default fp(
       request.idempotency = { tokenId, key };
     });
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       const claim = request.idempotency;
-      if (!claim) return payload;
+      if (!claim) return done(null, payload);
       request.idempotency = null;
       if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
         const headers: Record<string, string> = {};
@@ -72,7 +72,7 @@ export default fp(
       } else {
         opts.keys.remove(claim.tokenId, claim.key);
       }
-      return payload;
+      done(null, payload);
     });
   },
   { name: 'idempotency', dependencies: ['auth'] },

@@ -12,7 +12,8 @@ import { LRUCache } from 'lru-cache';
 import { ifNoneMatchHits } from './caching.ts';
 
 interface Entry {
-  payload: string;
+  /** The encoded body: a hit sends these bytes as they are (no string encoding per request). */
+  payload: Buffer;
   headers: Record<string, string>;
   generation: string;
   validUntil: number;
@@ -37,7 +38,7 @@ declare module 'fastify' {
 
 export default fp(
   async function responseCachePlugin(app: FastifyInstance, opts: ResponseCacheOptions) {
-    const cache = new LRUCache<string, Entry>({ maxSize: opts.maxBytes, sizeCalculation: (e) => e.payload.length + 200 });
+    const cache = new LRUCache<string, Entry>({ maxSize: opts.maxBytes, sizeCalculation: (e) => e.payload.byteLength + 200 });
     let validUntil = -1;
     let validUntilGeneration = '';
     const generation = opts.dataVersion;
@@ -53,8 +54,9 @@ export default fp(
 
     app.decorateRequest('cacheKey', null);
 
-    app.addHook('onRequest', async (request, reply) => {
-      if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization !== undefined) return;
+    // Callback-style hooks: on the hot path a promise per hook is measurable.
+    app.addHook('onRequest', (request, reply, done) => {
+      if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization !== undefined) return done();
       const key = request.url;
       const entry = cache.get(key);
       if (entry && entry.generation === generation() && opts.now() < entry.validUntil) {
@@ -62,24 +64,27 @@ export default fp(
         // Revalidation of a cached entry: answer 304 without touching the body at all.
         if (entry.headers.etag && ifNoneMatchHits(request.headers['if-none-match'], entry.headers.etag)) {
           reply.removeHeader('content-type');
-          return reply.code(304).send('');
+          reply.code(304).send('');
+          return;
         }
-        return reply.send(entry.payload);
+        reply.send(entry.payload);
+        return;
       }
       if (entry) cache.delete(key);
       request.cacheKey = key;
+      done();
     });
 
-    app.addHook('onSend', async (request, reply, payload) => {
-      if (request.cacheKey === null || reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (request.cacheKey === null || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
       const gen = generation();
       const headers: Record<string, string> = {};
       for (const name of KEPT_HEADERS) {
         const value = reply.getHeader(name);
         if (value !== undefined) headers[name] = String(value);
       }
-      cache.set(request.cacheKey, { payload, headers, generation: gen, validUntil: horizon(gen, opts.now()) });
-      return payload;
+      cache.set(request.cacheKey, { payload: Buffer.from(payload), headers, generation: gen, validUntil: horizon(gen, opts.now()) });
+      done(null, payload);
     });
   },
   { name: 'response-cache', dependencies: ['caching'] },
