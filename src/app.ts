@@ -1,5 +1,6 @@
 // buildApp(): the Fastify instance with its plugins and every module's routes.
 // server.ts starts it; tests build it against a temporary database.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -105,7 +106,18 @@ export type Services = ReturnType<typeof createServices>;
 export async function buildApp(deps: AppDeps) {
   const { config, db } = deps;
   const services = createServices(deps);
+  // Cache hits are answered on the Node server before Fastify routes them (see response-cache.ts).
+  let serveCached: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
   const app = Fastify({
+    serverFactory: (handler) =>
+      http.createServer((req, res) => {
+        try {
+          if (serveCached?.(req, res)) return;
+        } catch {
+          // Anything unexpected (a closing database): let Fastify answer the request.
+        }
+        handler(req, res);
+      }),
     logger: deps.logger ?? { level: config.LOG_LEVEL },
     bodyLimit: config.CMS_MAX_BODY_BYTES,
     return503OnClosing: true,
@@ -150,6 +162,7 @@ export async function buildApp(deps: AppDeps) {
       nextPublicAt: (at) => services.feed.nextPublicAt(at),
       dataVersion: () => dataVersion(db),
     });
+    serveCached = (req, res) => app.serveCached(req, res);
   }
   await app.register(idempotencyPlugin, { keys: services.idempotency, now: deps.now ?? Date.now });
   await app.register(openapiPlugin);

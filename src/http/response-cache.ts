@@ -6,6 +6,7 @@
 //   (the CLI), so no write can leave a stale entry behind;
 // - an entry stops being valid when the next scheduled article becomes public (`nextPublicAt`),
 //   so a scheduled publication shows at its time, not when the entry would have expired.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { LRUCache } from 'lru-cache';
@@ -34,6 +35,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     cacheKey: string | null;
   }
+  interface FastifyInstance {
+    /**
+     * Answers a request from the cache straight on the Node server, before Fastify routes it;
+     * false when the request is not a valid hit (Fastify then handles it as usual).
+     */
+    serveCached: (req: IncomingMessage, res: ServerResponse) => boolean;
+  }
 }
 
 export default fp(
@@ -53,6 +61,21 @@ export default fp(
     }
 
     app.decorateRequest('cacheKey', null);
+
+    app.decorate('serveCached', (req: IncomingMessage, res: ServerResponse): boolean => {
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization !== undefined || !req.url) return false;
+      const entry = cache.get(req.url);
+      if (!entry || entry.generation !== generation() || opts.now() >= entry.validUntil) return false;
+      if (entry.headers.etag && ifNoneMatchHits(req.headers['if-none-match'], entry.headers.etag)) {
+        const { 'content-type': _type, ...headers } = entry.headers;
+        res.writeHead(304, { ...headers, 'x-cache': 'hit' });
+        res.end();
+        return true;
+      }
+      res.writeHead(200, { ...entry.headers, 'x-cache': 'hit', 'content-length': entry.payload.byteLength });
+      res.end(req.method === 'HEAD' ? undefined : entry.payload);
+      return true;
+    });
 
     // Callback-style hooks: on the hot path a promise per hook is measurable.
     app.addHook('onRequest', (request, reply, done) => {

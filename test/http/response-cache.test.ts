@@ -81,3 +81,42 @@ t.test('requests with a token never touch the cache', async (t) => {
   t.equal(withToken.json().data.length, 2, 'the token sees the draft too');
   t.equal(cachedPublic.json().data.length, 1);
 });
+
+t.test('over a real socket, hits are answered before routing and are never stale', async (t) => {
+  const b = await build(t);
+  const base = await b.app.listen({ port: 0, host: '127.0.0.1' });
+  const first = await fetch(base + url);
+  const firstBody = await first.text();
+  t.equal(first.status, 200);
+  t.equal(first.headers.get('x-cache'), null);
+  const second = await fetch(base + url);
+  t.equal(second.headers.get('x-cache'), 'hit');
+  t.equal(await second.text(), firstBody, 'the same bytes');
+  for (const name of ['content-type', 'etag', 'cache-control', 'vary']) t.equal(second.headers.get(name), first.headers.get(name), name);
+  t.equal(second.headers.get('content-length'), String(Buffer.byteLength(firstBody)));
+
+  const revalidated = await fetch(base + url, { headers: { 'if-none-match': first.headers.get('etag')! } });
+  t.equal(revalidated.status, 304);
+  t.equal(await revalidated.text(), '');
+  const head = await fetch(base + url, { method: 'HEAD' });
+  t.equal(head.status, 200);
+  t.equal(await head.text(), '');
+
+  const withToken = await fetch(base + url, { headers: b.auth('editor') });
+  t.equal(withToken.headers.get('x-cache'), null, 'a token is never answered from the cache');
+  t.equal(withToken.headers.get('cache-control'), 'private, no-store');
+
+  const article = JSON.parse(firstBody) as { id: string };
+  const patched = await fetch(`${base}/v1/articles/${article.id}`, {
+    method: 'PATCH',
+    headers: { ...b.auth('editor'), 'content-type': 'application/json' },
+    body: JSON.stringify({ headline: 'Changed over the socket' }),
+  });
+  t.equal(patched.status, 200);
+  const after = await fetch(base + url);
+  t.equal(after.headers.get('x-cache'), null, 'the write made the entry invalid');
+  t.equal(((await after.json()) as { headline: string }).headline, 'Changed over the socket');
+  const unpublished = await fetch(`${base}/v1/articles/${article.id}/unpublish`, { method: 'POST', headers: b.auth('editor') });
+  t.equal(unpublished.status, 200);
+  t.equal((await fetch(base + url)).status, 404, 'gone for the public at once');
+});
