@@ -22,7 +22,7 @@ export async function bootstrap(config: Config): Promise<Bootstrapped> {
   const empty = services.sections.list({ limit: 1 }).data.length === 0 && services.authors.list({ limit: 1 }).data.length === 0;
   if (config.CMS_SEED && empty) seeded = await loadSeed(services);
   // Finish what a crash may have left between an upload's commit and its file's rename.
-  await services.editors.images.gc();
+  await services.editors.images.recover();
   const adminToken = fresh && services.tokens.isEmpty() ? services.tokens.create('admin', 'admin').token : null;
   return { db, seeded, adminToken };
 }

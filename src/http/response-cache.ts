@@ -62,11 +62,23 @@ export default fp(
 
     app.decorateRequest('cacheKey', null);
 
+    /** The entry that may answer this request: an anonymous GET/HEAD whose entry is still valid. */
+    function hit(method: string | undefined, url: string | undefined, headers: IncomingMessage['headers']): Entry | undefined {
+      if ((method !== 'GET' && method !== 'HEAD') || headers.authorization !== undefined || !url) return undefined;
+      const entry = cache.get(url);
+      if (!entry) return undefined;
+      if (entry.generation === generation() && opts.now() < entry.validUntil) return entry;
+      cache.delete(url);
+      return undefined;
+    }
+
+    const notModified = (entry: Entry, headers: IncomingMessage['headers']) =>
+      entry.headers.etag !== undefined && ifNoneMatchHits(headers['if-none-match'], entry.headers.etag);
+
     app.decorate('serveCached', (req: IncomingMessage, res: ServerResponse): boolean => {
-      if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization !== undefined || !req.url) return false;
-      const entry = cache.get(req.url);
-      if (!entry || entry.generation !== generation() || opts.now() >= entry.validUntil) return false;
-      if (entry.headers.etag && ifNoneMatchHits(req.headers['if-none-match'], entry.headers.etag)) {
+      const entry = hit(req.method, req.url, req.headers);
+      if (!entry) return false;
+      if (notModified(entry, req.headers)) {
         const { 'content-type': _type, ...headers } = entry.headers;
         res.writeHead(304, { ...headers, 'x-cache': 'hit' });
         res.end();
@@ -79,13 +91,14 @@ export default fp(
 
     // Callback-style hooks: on the hot path a promise per hook is measurable.
     app.addHook('onRequest', (request, reply, done) => {
+      // The same lookup as serveCached, for requests that reach Fastify without the server in
+      // front (inject); a miss marks the request so that onSend stores its response.
       if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization !== undefined) return done();
-      const key = request.url;
-      const entry = cache.get(key);
-      if (entry && entry.generation === generation() && opts.now() < entry.validUntil) {
+      const entry = hit(request.method, request.url, request.headers);
+      if (entry) {
         reply.headers(entry.headers).header('x-cache', 'hit');
         // Revalidation of a cached entry: answer 304 without touching the body at all.
-        if (entry.headers.etag && ifNoneMatchHits(request.headers['if-none-match'], entry.headers.etag)) {
+        if (notModified(entry, request.headers)) {
           reply.removeHeader('content-type');
           reply.code(304).send('');
           return;
@@ -93,8 +106,7 @@ export default fp(
         reply.send(entry.payload);
         return;
       }
-      if (entry) cache.delete(key);
-      request.cacheKey = key;
+      request.cacheKey = request.url;
       done();
     });
 

@@ -26,8 +26,3 @@ export function problemResponse(status: number) {
 export function problems(...statuses: number[]): Record<number, ReturnType<typeof problemResponse>> {
   return Object.fromEntries(statuses.map((s) => [s, problemResponse(s)]));
 }
-
-/** A 200 JSON response with a description. */
-export function ok<T>(schema: T, description: string) {
-  return { description, content: { 'application/json': { schema } } };
-}

@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.ts';
+import { groupBy } from '../../db/group.ts';
 import { articleAuthors, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } from '../../db/schema.ts';
 
 export type ArticleRow = typeof articles.$inferSelect;
@@ -21,15 +22,6 @@ export interface RelatedLinkRow {
   targetPublishedAt: number | null;
 }
 
-function groupBy<T extends { articleId: string }>(rows: T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const row of rows) {
-    const list = out.get(row.articleId);
-    if (list) list.push(row);
-    else out.set(row.articleId, [row]);
-  }
-  return out;
-}
 
 export function createArticleRepository(db: Db) {
   return {
@@ -55,6 +47,7 @@ export function createArticleRepository(db: Db) {
           .where(inArray(articleSections.articleId, articleIds))
           .orderBy(asc(articleSections.articleId), asc(articleSections.position))
           .all(),
+        (r) => r.articleId,
       );
     },
     relatedLinks(articleIds: string[]): Map<string, RelatedLinkRow[]> {
@@ -77,6 +70,7 @@ export function createArticleRepository(db: Db) {
           .where(inArray(relatedLinks.articleId, articleIds))
           .orderBy(asc(relatedLinks.articleId), asc(relatedLinks.position))
           .all(),
+        (r) => r.articleId,
       );
     },
     insert(row: ArticleInsert): void {

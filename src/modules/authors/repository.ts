@@ -1,5 +1,6 @@
 import { asc, count, eq, gt, inArray, or } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { groupBy } from '../../db/group.ts';
 import { articleAuthors, authors } from '../../db/schema.ts';
 
 export type AuthorRow = typeof authors.$inferSelect;
@@ -30,8 +31,7 @@ export function createAuthorRepository(db: Db) {
     },
     /** Bylines of several articles, each in byline order. */
     bylines(articleIds: string[]): Map<string, AuthorRow[]> {
-      const out = new Map<string, AuthorRow[]>();
-      if (articleIds.length === 0) return out;
+      if (articleIds.length === 0) return new Map();
       const rows = db
         .select({ articleId: articleAuthors.articleId, author: authors })
         .from(articleAuthors)
@@ -39,12 +39,7 @@ export function createAuthorRepository(db: Db) {
         .where(inArray(articleAuthors.articleId, articleIds))
         .orderBy(asc(articleAuthors.articleId), asc(articleAuthors.position))
         .all();
-      for (const { articleId, author } of rows) {
-        const list = out.get(articleId) ?? [];
-        list.push(author);
-        out.set(articleId, list);
-      }
-      return out;
+      return groupBy(rows, (r) => r.articleId, (r) => r.author);
     },
     insert(row: typeof authors.$inferInsert): void {
       db.insert(authors).values(row).run();

@@ -115,7 +115,12 @@ export function createMediaStorage(mediaDir: string) {
      * place, others deleted; originals and renditions with no row are deleted; stale partial
      * uploads (older than `partMaxAgeMs`) are deleted.
      */
-    async gc(hasRow: (sha256: string) => boolean, partMaxAgeMs = 60 * 60 * 1000) {
+    /**
+     * Finishes or removes what a crash left in incoming/ (cheap: run at every start): ready
+     * uploads whose row exists are moved into place, others deleted; partial uploads older
+     * than `partMaxAgeMs` are deleted.
+     */
+    async recoverIncoming(hasRow: (sha256: string) => boolean, partMaxAgeMs = 60 * 60 * 1000) {
       const report = { recovered: 0, removed: 0 };
       const now = Date.now();
       for (const file of await listFiles(incoming)) {
@@ -134,6 +139,12 @@ export function createMediaStorage(mediaDir: string) {
           report.removed++;
         }
       }
+      return report;
+    },
+
+    /** recoverIncoming, then every original and rendition without a row is deleted. */
+    async gc(hasRow: (sha256: string) => boolean, partMaxAgeMs?: number) {
+      const report = await this.recoverIncoming(hasRow, partMaxAgeMs);
       for (const file of await listFiles(path.join(root, 'originals'))) {
         if (!hasRow(path.basename(file))) {
           await fs.promises.rm(file, { force: true });

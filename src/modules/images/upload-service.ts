@@ -153,6 +153,11 @@ export function createImageUploads(deps: {
     gc() {
       return deps.storage.gc((sha) => deps.images.findBySha256(sha) !== undefined);
     },
+
+    /** At start-up: only what a crash may have left between an upload's commit and its rename. */
+    recover() {
+      return deps.storage.recoverIncoming((sha) => deps.images.findBySha256(sha) !== undefined);
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import { BadRequestError, HttpProblem } from '../../http/errors.ts';
 import { fieldErrorsFromIssues } from '../../http/problem.ts';
 import { problems } from '../../http/responses.ts';
 import { ImagePatchSchema, ImageSchema, ImageUploadSchema, UploadFieldsSchema } from './schemas.ts';
-import { UnsupportedMediaError, UploadTooLargeError, type ImageUploads } from './upload-service.ts';
+import { UploadTooLargeError, type ImageUploads } from './upload-service.ts';
 
 const secured = [{ bearerAuth: [] }];
 
@@ -132,4 +132,3 @@ function toIssues(error: z.ZodError) {
   }));
 }
 
-export { UnsupportedMediaError };

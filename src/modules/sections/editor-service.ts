@@ -6,7 +6,7 @@ import { slugFrom } from '../articles/slugs.ts';
 import { requireRoleOf, type Principal } from '../tokens/roles.ts';
 import type { SectionRepository, SectionRow } from './repository.ts';
 import type { SectionCreateInput, SectionPatchInput } from './schemas.ts';
-import { type SectionService, toSectionDto } from './service.ts';
+import type { SectionService } from './service.ts';
 
 export function createSectionEditor(deps: {
   sections: SectionRepository;
@@ -109,7 +109,6 @@ export function createSectionEditor(deps: {
       });
     },
 
-    toDto: toSectionDto,
   };
 }
 

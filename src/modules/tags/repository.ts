@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.ts';
+import { groupBy } from '../../db/group.ts';
 import { articleFeed, articleTags, tags } from '../../db/schema.ts';
 
 export type TagRow = typeof tags.$inferSelect;
@@ -23,8 +24,7 @@ export function createTagRepository(db: Db) {
     },
     /** Tags of several articles, each in the order given. */
     forArticles(articleIds: string[]): Map<string, TagRow[]> {
-      const out = new Map<string, TagRow[]>();
-      if (articleIds.length === 0) return out;
+      if (articleIds.length === 0) return new Map();
       const rows = db
         .select({ articleId: articleTags.articleId, tag: tags })
         .from(articleTags)
@@ -32,8 +32,7 @@ export function createTagRepository(db: Db) {
         .where(inArray(articleTags.articleId, articleIds))
         .orderBy(asc(articleTags.articleId), asc(articleTags.position))
         .all();
-      for (const { articleId, tag } of rows) out.set(articleId, [...(out.get(articleId) ?? []), tag]);
-      return out;
+      return groupBy(rows, (r) => r.articleId, (r) => r.tag);
     },
     /** Ids of the tags with these slugs, creating the missing ones (named as given). */
     ensure(wanted: { slug: string; name: string; id: string }[], now: number): string[] {

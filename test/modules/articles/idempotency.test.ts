@@ -3,17 +3,10 @@
 // with another body is 422; failures are not stored; keys expire.
 import t, { type Test } from 'tap';
 import { build, seedIds, type Built } from '../../helper.ts';
+import { problem, type Res } from '../../requests.ts';
 
-const PROBLEM = 'application/problem+json; charset=utf-8';
 const HOUR = 3_600_000;
 const MISSING_ID = '0190b0b0-0000-7000-8000-000000000000';
-
-interface Res {
-  statusCode: number;
-  headers: Record<string, unknown>;
-  body: string;
-  json(): any;
-}
 
 async function post(b: Built, url: string, body: unknown, key: string | undefined, auth: { authorization: string } = b.auth('editor')): Promise<Res> {
   return b.app.inject({
@@ -22,13 +15,6 @@ async function post(b: Built, url: string, body: unknown, key: string | undefine
     headers: { ...auth, 'content-type': 'application/json', ...(key === undefined ? {} : { 'idempotency-key': key }) },
     payload: JSON.stringify(body),
   });
-}
-
-function problem(t: Test, res: Res, status: number, what: string): any {
-  t.equal(res.statusCode, status, `${what}: status ${status}`);
-  t.equal(res.headers['content-type'], PROBLEM, `${what}: problem+json`);
-  if (res.headers['content-type'] !== PROBLEM) return { errors: [] };
-  return res.json();
 }
 
 const count = (b: Built, table: string) => (b.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;

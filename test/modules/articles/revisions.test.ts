@@ -3,39 +3,9 @@
 // article as it was; restoring makes old content current as a new revision.
 import t, { type Test } from 'tap';
 import { build, seedIds, type Built } from '../../helper.ts';
+import { send, problem, type Res } from '../../requests.ts';
 
-const PROBLEM = 'application/problem+json; charset=utf-8';
 const MINUTE = 60_000;
-
-interface Res {
-  statusCode: number;
-  headers: Record<string, unknown>;
-  body: string;
-  json(): any;
-}
-
-async function send(
-  b: Built,
-  method: 'GET' | 'POST' | 'PATCH',
-  url: string,
-  opts: { role?: 'writer' | 'editor' | 'admin' | null; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Res> {
-  const role = opts.role === undefined ? 'editor' : opts.role;
-  const headers: Record<string, string> = { ...(role ? b.auth(role) : {}), ...opts.headers };
-  if (opts.body !== undefined) {
-    return b.app.inject({ method, url, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(opts.body) });
-  }
-  return b.app.inject({ method, url, headers });
-}
-
-function problem(t: Test, res: Res, status: number, what: string): any {
-  t.equal(res.statusCode, status, `${what}: status ${status}`);
-  t.equal(res.headers['content-type'], PROBLEM, `${what}: problem+json`);
-  if (res.headers['content-type'] !== PROBLEM) return {};
-  const body = res.json();
-  t.equal(body.status, status, `${what}: status in the body`);
-  return body;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -3,45 +3,9 @@
 // order of checks: authentication (401), validation (400), existence (404), role (403).
 import t, { type Test } from 'tap';
 import { build, SEED_SLUG, seedIds, type Built } from '../../helper.ts';
+import { send, problem, type Res, type Method } from '../../requests.ts';
 
-const PROBLEM = 'application/problem+json; charset=utf-8';
 const MISSING_ID = '0190b0b0-0000-7000-8000-000000000000';
-
-interface Res {
-  statusCode: number;
-  headers: Record<string, unknown>;
-  body: string;
-  json(): any;
-}
-
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-type Role = 'writer' | 'editor' | 'admin';
-
-async function send(
-  b: Built,
-  method: Method,
-  url: string,
-  opts: { role?: Role | null; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Res> {
-  const role = opts.role === undefined ? 'editor' : opts.role;
-  const headers: Record<string, string> = { ...(role ? b.auth(role) : {}), ...opts.headers };
-  if (opts.body !== undefined) {
-    return b.app.inject({ method, url, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(opts.body) });
-  }
-  return b.app.inject({ method, url, headers });
-}
-
-function problem(t: Test, res: Res, status: number, what: string): any {
-  t.equal(res.statusCode, status, `${what}: status ${status}`);
-  t.equal(res.headers['content-type'], PROBLEM, `${what}: problem+json`);
-  if (res.headers['content-type'] !== PROBLEM) {
-    t.comment(`${what}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-    return {};
-  }
-  const body = res.json();
-  t.equal(body.status, status, `${what}: status in the body`);
-  return body;
-}
 
 function unauthorized(t: Test, res: Res, what: string) {
   if (res.statusCode !== 401) {

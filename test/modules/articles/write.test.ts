@@ -3,51 +3,16 @@
 // (422), versions, If-Match (412), body limits (413) and content types (415).
 import t, { type Test } from 'tap';
 import { addArticle, build, SEED_SLUG, seedIds, type Built } from '../../helper.ts';
+import { PROBLEM, problem as sharedProblem, paths, send, type Res, type Role } from '../../requests.ts';
 
-const PROBLEM = 'application/problem+json; charset=utf-8';
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const MISSING_ID = '0190b0b0-0000-7000-8000-000000000000';
 
-interface Res {
-  statusCode: number;
-  headers: Record<string, unknown>;
-  body: string;
-  json(): any;
-}
-
-type Role = 'writer' | 'editor' | 'admin';
-
-async function send(
-  b: Built,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-  url: string,
-  opts: { role?: Role | null; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<Res> {
-  const role = opts.role === undefined ? 'editor' : opts.role;
-  const headers: Record<string, string> = { ...(role ? b.auth(role) : {}), ...opts.headers };
-  if (opts.body !== undefined) {
-    return b.app.inject({ method, url, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(opts.body) });
-  }
-  return b.app.inject({ method, url, headers });
-}
-
-/** Asserts a problem+json response with this status and returns its body. */
+/** The shared problem() checks, plus: no stack trace or SQL in the body. */
 function problem(t: Test, res: Res, status: number, what: string): any {
-  t.equal(res.statusCode, status, `${what}: status ${status}`);
-  t.equal(res.headers['content-type'], PROBLEM, `${what}: problem+json`);
-  if (res.headers['content-type'] !== PROBLEM) {
-    t.comment(`${what}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-    return { errors: [] };
-  }
-  const body = res.json();
-  t.equal(body.status, status, `${what}: status in the body`);
-  t.notMatch(res.body, /\n\s+at |node_modules|SQLITE|select /i, `${what}: no stack trace or SQL`);
+  const body = sharedProblem(t, res, status, what);
+  if (res.headers['content-type'] === PROBLEM) t.notMatch(res.body, /\n\s+at |node_modules|SQLITE|select /i, `${what}: no stack trace or SQL`);
   return body;
-}
-
-/** The `errors` of a problem as `in:path` strings, sorted. */
-function paths(problemBody: any): string[] {
-  return ((problemBody.errors ?? []) as { in: string; path: string }[]).map((e) => `${e.in}:${e.path}`).sort();
 }
 
 function refs(b: Built) {

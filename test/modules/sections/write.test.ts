@@ -3,16 +3,9 @@
 // delete while in use), 422 for a missing parent, and article lists following a move.
 import t, { type Test } from 'tap';
 import { build, SEED_SLUG, type Built } from '../../helper.ts';
+import { send, problem, paths } from '../../requests.ts';
 
-const PROBLEM = 'application/problem+json; charset=utf-8';
 const MISSING_ID = '0190b0b0-0000-7000-8000-000000000000';
-
-interface Res {
-  statusCode: number;
-  headers: Record<string, unknown>;
-  body: string;
-  json(): any;
-}
 
 interface Section {
   id: string;
@@ -23,36 +16,6 @@ interface Section {
   path: string;
   depth: number;
   position: number;
-}
-
-async function send(
-  b: Built,
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
-  url: string,
-  opts: { role?: 'writer' | 'editor' | 'admin' | null; body?: unknown } = {},
-): Promise<Res> {
-  const role = opts.role === undefined ? 'editor' : opts.role;
-  const headers: Record<string, string> = role ? b.auth(role) : {};
-  if (opts.body !== undefined) {
-    return b.app.inject({ method, url, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(opts.body) });
-  }
-  return b.app.inject({ method, url, headers });
-}
-
-function problem(t: Test, res: Res, status: number, what: string): any {
-  t.equal(res.statusCode, status, `${what}: status ${status}`);
-  t.equal(res.headers['content-type'], PROBLEM, `${what}: problem+json`);
-  if (res.headers['content-type'] !== PROBLEM) {
-    t.comment(`${what}: ${res.statusCode} ${res.body.slice(0, 300)}`);
-    return { errors: [] };
-  }
-  const body = res.json();
-  t.equal(body.status, status, `${what}: status in the body`);
-  return body;
-}
-
-function paths(problemBody: any): string[] {
-  return ((problemBody.errors ?? []) as { in: string; path: string }[]).map((e) => `${e.in}:${e.path}`).sort();
 }
 
 async function createSection(t: Test, b: Built, body: Record<string, unknown>): Promise<Section & { breadcrumbs: unknown[]; children: Section[] }> {
