@@ -5,7 +5,8 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
-import { dataVersion, type Db } from './db/client.ts';
+import { createChangeFeed, type ChangeFeed } from './db/change-feed.ts';
+import type { Database } from './db/database.ts';
 import authPlugin, { requireToken } from './http/auth.ts';
 import cachingPlugin from './http/caching.ts';
 import { BadRequestError, TooManyRequestsError } from './http/errors.ts';
@@ -46,7 +47,9 @@ import { createTokenService } from './modules/tokens/service.ts';
 
 export interface AppDeps {
   config: Config;
-  db: Db;
+  db: Database;
+  /** Changes committed by other processes (built from `db` and the config when not given). */
+  changes?: ChangeFeed;
   /** The clock (tests move it to watch scheduled articles become public). */
   now?: () => number;
   logger?: FastifyServerOptions['logger'];
@@ -79,13 +82,16 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
     sections: createSectionEditor({
       sections: sectionRows,
       reads: sections,
-      refreshArticlesIn: (ids) => articleRows.idsInSections(ids).forEach((id) => articles.refreshFeed(id)),
+      refreshArticlesIn: async (ids) => {
+        for (const id of await articleRows.idsInSections(ids)) await articles.refreshFeed(id);
+      },
       now,
     }),
     authors: createAuthorEditor({ authors: authorRows, now }),
     images: createImageUploads({ images: imageRows, reads: images, storage, now }),
   };
   return {
+    db,
     publicUrl,
     storage,
     feed,
@@ -156,11 +162,23 @@ export async function buildApp(deps: AppDeps) {
   await app.register(authPlugin, { tokens: services.tokens, failures: authFailures });
   await app.register(cachingPlugin, { publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
   if (config.CMS_RESPONSE_CACHE_BYTES > 0) {
+    const changes =
+      deps.changes ??
+      (await createChangeFeed(db, { redisUrl: config.CMS_REDIS_URL, log: (msg, err) => app.log.warn({ err }, msg) }));
+    if (!deps.changes) app.addHook('onClose', async () => changes.close());
     await app.register(responseCachePlugin, {
       maxBytes: config.CMS_RESPONSE_CACHE_BYTES,
       now: deps.now ?? Date.now,
       nextPublicAt: (at) => services.feed.nextPublicAt(at),
-      dataVersion: () => dataVersion(db),
+      subscribe: (listener) => {
+        const offLocal = db.onCommit(listener);
+        const offRemote = changes.subscribe(listener);
+        return () => {
+          offLocal();
+          offRemote();
+        };
+      },
+      checkNow: () => changes.checkNow(),
     });
     serveCached = (req, res) => app.serveCached(req, res);
   }

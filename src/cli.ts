@@ -8,7 +8,8 @@
 import { parseArgs } from 'node:util';
 import { createServices } from './app.ts';
 import { loadConfig } from './config.ts';
-import { closeDatabase, openDatabase } from './db/client.ts';
+import { closeDatabase, openDatabase } from './db/database.ts';
+import { DatabaseUnreachableError } from './db/dialects/postgres.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { TOKEN_ROLES, type TokenRole } from './db/schema.ts';
 import { loadSeed } from './seed/load.ts';
@@ -35,9 +36,18 @@ export async function main(argv: string[]): Promise<void> {
   const [command, sub, arg] = positionals;
   if (!command) fail('No command given.');
   const config = loadConfig();
-  const db = openDatabase(config.CMS_DB);
+  let db: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    migrateDatabase(db);
+    db = await openDatabase(config.CMS_DB, { pool: 2 });
+  } catch (error) {
+    if (error instanceof DatabaseUnreachableError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  try {
+    await migrateDatabase(db);
     const services = createServices({ config, db });
     switch (`${command}${sub ? ` ${sub}` : ''}`) {
       case 'migrate':
@@ -52,7 +62,7 @@ export async function main(argv: string[]): Promise<void> {
         const name = values.name?.trim();
         if (!name) fail('token create needs --name.');
         if (!TOKEN_ROLES.includes(values.role as TokenRole)) fail(`--role must be one of ${TOKEN_ROLES.join(', ')}.`);
-        process.stdout.write(`${services.tokens.create(name, values.role as TokenRole).token}\n`);
+        process.stdout.write(`${(await services.tokens.create(name, values.role as TokenRole)).token}\n`);
         return;
       }
       case 'media gc': {
@@ -61,18 +71,18 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'token list':
-        for (const t of services.tokens.list()) process.stdout.write(`${JSON.stringify(t)}\n`);
+        for (const t of await services.tokens.list()) process.stdout.write(`${JSON.stringify(t)}\n`);
         return;
       case 'token revoke':
         if (!arg) fail('token revoke needs an ID.');
-        if (!services.tokens.revoke(arg)) fail(`No token ${arg}.`);
+        if (!(await services.tokens.revoke(arg))) fail(`No token ${arg}.`);
         process.stderr.write(`revoked ${arg}\n`);
         return;
       default:
         fail(`Unknown command: ${positionals.join(' ')}`);
     }
   } finally {
-    closeDatabase(db);
+    await closeDatabase(db);
   }
 }
 

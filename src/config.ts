@@ -8,7 +8,9 @@ const positiveInt = z.coerce.number().int().positive();
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on'),
-  CMS_DB: z.string().min(1).default('./data/cms.sqlite').describe('SQLite database file'),
+  CMS_DB: z.string().min(1).default('./data/cms.sqlite').describe('A SQLite database file, or a postgres:// (postgresql://) URL'),
+  CMS_DB_POOL: positiveInt.default(10).describe('PostgreSQL connections per instance'),
+  CMS_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional().describe('Redis for rate limits and change broadcasts across instances'),
   CMS_MEDIA_DIR: z.string().min(1).default('./data/media').describe('Directory for image files'),
   CMS_SEED: flag.default(true).describe('Load fixtures/ into a new, empty database on start'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -2,10 +2,29 @@
 import { buildApp } from './app.ts';
 import { bootstrap } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
-import { closeDatabase } from './db/client.ts';
+import { closeDatabase } from './db/database.ts';
+import { DatabaseUnreachableError } from './db/dialects/postgres.ts';
 
-const config = loadConfig();
-const { db, seeded, adminToken } = await bootstrap(config);
+let started: Awaited<ReturnType<typeof bootstrap>>;
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+})();
+try {
+  started = await bootstrap(config);
+} catch (error) {
+  // One clear line (host, port, database, the driver's reason), never a stack trace.
+  if (error instanceof DatabaseUnreachableError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+const { db, seeded, adminToken } = started;
 const app = await buildApp({ config, db });
 
 if (seeded) app.log.info({ seeded }, 'loaded fixtures/ into the new database');
@@ -20,7 +39,7 @@ async function shutdown(signal: string) {
   closing = true;
   app.log.info({ signal }, 'shutting down');
   await app.close();
-  closeDatabase(db);
+  await closeDatabase(db);
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

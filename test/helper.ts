@@ -7,12 +7,15 @@ import type { Test } from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { buildApp, createServices, type Services } from '../src/app.ts';
 import { type Config, loadConfig } from '../src/config.ts';
-import { closeDatabase, openDatabase, type Db } from '../src/db/client.ts';
+import { closeDatabase, openDatabase, type Database } from '../src/db/database.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import type { ArticleStatus, TokenRole } from '../src/db/schema.ts';
 import type { ArticleRecord } from '../src/modules/articles/service.ts';
 import { loadSeed } from '../src/seed/load.ts';
 import { checkContract } from './contract.ts';
+import { ENGINE, testDatabase } from './engine.ts';
+
+export { ENGINE } from './engine.ts';
 
 export const SEED_SLUG = 'south-korea-worries-putin-visit-could-tighten-military-bonds-between-north-and-russia';
 
@@ -36,7 +39,7 @@ export function tempDir(t: Test, prefix = 'cms-test-'): string {
 
 export interface Built {
   app: Awaited<ReturnType<typeof buildApp>>;
-  db: Db;
+  db: Database;
   config: Config;
   services: Services;
   clock: Clock;
@@ -47,9 +50,9 @@ export interface Built {
 
 export async function build(t: Test, opts: { seed?: boolean; config?: Partial<Config>; clock?: Clock } = {}): Promise<Built> {
   const dir = tempDir(t);
-  const config = loadConfig({}, { CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media'), LOG_LEVEL: 'silent', CMS_RATE_LIMIT_WRITES: 100_000, CMS_RATE_LIMIT_AUTH_FAILURES: 100_000, ...opts.config });
-  const db = openDatabase(config.CMS_DB);
-  migrateDatabase(db);
+  const config = loadConfig({}, { CMS_DB: await testDatabase(t, dir), CMS_DB_POOL: 4, CMS_MEDIA_DIR: path.join(dir, 'media'), LOG_LEVEL: 'silent', CMS_RATE_LIMIT_WRITES: 100_000, CMS_RATE_LIMIT_AUTH_FAILURES: 100_000, ...opts.config });
+  const db = await openDatabase(config.CMS_DB, { pool: config.CMS_DB_POOL });
+  if (ENGINE === 'sqlite') await migrateDatabase(db);
   const clock = opts.clock ?? testClock();
   const services = createServices({ config, db, now: clock.now });
   if (opts.seed !== false) await loadSeed(services, clock.now());
@@ -57,9 +60,11 @@ export async function build(t: Test, opts: { seed?: boolean; config?: Partial<Co
   checkContract(app, t);
   t.teardown(async () => {
     await app.close();
-    closeDatabase(db);
+    await closeDatabase(db);
   });
+  // Made up front so that auth() can stay synchronous in tests.
   const tokens = new Map<TokenRole, string>();
+  for (const role of ['writer', 'editor', 'admin'] as const) tokens.set(role, (await services.tokens.create(`test-${role}`, role)).token);
   return {
     app,
     db,
@@ -68,20 +73,16 @@ export async function build(t: Test, opts: { seed?: boolean; config?: Partial<Co
     clock,
     dir,
     auth(role: TokenRole = 'editor') {
-      let token = tokens.get(role);
-      if (!token) {
-        token = services.tokens.create(`test-${role}`, role).token;
-        tokens.set(role, token);
-      }
-      return { authorization: `Bearer ${token}` };
+      return { authorization: `Bearer ${tokens.get(role)!}` };
     },
   };
 }
 
 /** Ids of the seed's sections and authors, by path and slug. */
-export function seedIds(services: Services) {
-  const sections = new Map(services.repositories.sections.list({ limit: 1000 }).map((s) => [s.path, s.id]));
-  const author = (slug: string) => services.repositories.authors.findBySlug(slug)!.id;
+export async function seedIds(services: Services) {
+  const sections = new Map((await services.repositories.sections.list({ limit: 1000 })).map((s) => [s.path, s.id]));
+  const authors = new Map((await services.repositories.authors.list({ limit: 1000 })).map((a) => [a.slug, a.id]));
+  const author = (slug: string) => authors.get(slug)!;
   return { sections, author };
 }
 
@@ -91,17 +92,17 @@ let counter = 0;
  * Inserts an article straight through the article service (the same path the seed uses).
  * Defaults: published now in `national/north-korea`, by Lim Jeong-won, one paragraph.
  */
-export function addArticle(
+export async function addArticle(
   built: Pick<Built, 'services' | 'clock'>,
   over: Partial<Omit<ArticleRecord, 'status'>> & { status?: ArticleStatus; sectionPath?: string; authorSlugs?: string[]; tagNames?: string[] } = {},
-): ArticleRecord {
+): Promise<ArticleRecord> {
   const { services, clock } = built;
-  const ids = seedIds(services);
+  const ids = await seedIds(services);
   const n = ++counter;
   const at = clock.now();
   const status = over.status ?? 'published';
   const publishedAt = over.publishedAt !== undefined ? over.publishedAt : status === 'draft' ? null : at;
-  const tagIds = over.tagIds ?? services.repositories.tags.ensure((over.tagNames ?? []).map((name) => ({ id: uuidv7(), name, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-') })), at);
+  const tagIds = over.tagIds ?? await services.repositories.tags.ensure((over.tagNames ?? []).map((name) => ({ id: uuidv7(), name, slug: name.toLowerCase().replace(/[^a-z0-9]+/g, '-') })), at);
   const { sectionPath, authorSlugs, tagNames: _tags, ...rest } = over;
   const record: ArticleRecord = {
     id: uuidv7(),
@@ -127,6 +128,6 @@ export function addArticle(
     status,
     publishedAt,
   };
-  services.articles.save(record, 'test', true);
+  await services.articles.save(record, 'test', true);
   return record;
 }

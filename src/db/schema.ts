@@ -283,3 +283,16 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
+
+// What each write changed, as cache keys (`article:<id>`, `feed:<feed key>`, `author:<id>`,
+// `image:<id>`, `public`, `*`), in commit order: every instance (and the CLI) reads it to
+// evict exactly what a write made stale from its response cache. Pruned after an hour.
+export const changes = sqliteTable(
+  'changes',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    keys: text('keys').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('changes_created_idx').on(t.createdAt)],
+);

@@ -52,7 +52,7 @@ export default fp(
       if (blocked && !blocked.isAllowed && blocked.isExceeded) throw new TooManyRequestsError(blocked.ttlInSeconds, 'Too many failed authentications from this address.');
       const match = BEARER.exec(header);
       if (!match) return refuse(request, 'The Authorization header must be `Bearer <token>`.');
-      const principal = opts.tokens.authenticate(match[1]!);
+      const principal = await opts.tokens.authenticate(match[1]!);
       if (!principal) return refuse(request, 'The token is unknown or revoked.');
       request.principal = principal;
     };

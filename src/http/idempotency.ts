@@ -36,10 +36,10 @@ export default fp(
       const hash = createHash('sha256')
         .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
         .digest('hex');
-      opts.keys.purgeBefore(at - TTL_MS);
-      let row = opts.keys.find(tokenId, key);
+      await opts.keys.purgeBefore(at - TTL_MS);
+      let row = await opts.keys.find(tokenId, key);
       if (row && row.statusCode === 0 && at - row.createdAt > STALE_RESERVATION_MS) {
-        opts.keys.remove(tokenId, key);
+        await opts.keys.remove(tokenId, key);
         row = undefined;
       }
       if (row) {
@@ -52,7 +52,7 @@ export default fp(
         reply.code(row.statusCode).headers(row.responseHeaders).header('idempotency-replayed', 'true');
         return reply.send(row.responseBody);
       }
-      if (!opts.keys.reserve(tokenId, key, hash, at)) {
+      if (!(await opts.keys.reserve(tokenId, key, hash, at))) {
         throw new ConflictError('A request with this Idempotency-Key is still in progress.');
       }
       request.idempotency = { tokenId, key };
@@ -61,6 +61,11 @@ export default fp(
     app.addHook('onSend', (request, reply, payload, done) => {
       const claim = request.idempotency;
       if (!claim) return done(null, payload);
+      complete(claim, reply, payload).then(() => done(null, payload), (error: unknown) => done(error as Error));
+    });
+
+    async function complete(claim: { tokenId: string; key: string }, reply: import('fastify').FastifyReply, payload: unknown) {
+      const request = reply.request;
       request.idempotency = null;
       if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {
         const headers: Record<string, string> = {};
@@ -68,12 +73,11 @@ export default fp(
           const value = reply.getHeader(name);
           if (value !== undefined) headers[name] = String(value);
         }
-        opts.keys.complete(claim.tokenId, claim.key, reply.statusCode, payload, headers);
+        await opts.keys.complete(claim.tokenId, claim.key, reply.statusCode, payload, headers);
       } else {
-        opts.keys.remove(claim.tokenId, claim.key);
+        await opts.keys.remove(claim.tokenId, claim.key);
       }
-      done(null, payload);
-    });
+    }
   },
   { name: 'idempotency', dependencies: ['auth'] },
 );

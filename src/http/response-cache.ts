@@ -1,9 +1,12 @@
 // A cache of public GET responses (no Authorization header), so a hot article or section page
 // is served from memory. Correctness first:
 // - only anonymous requests are cached, and anonymous responses only ever hold public content;
-// - an entry is valid only for the database version it was made from: `dataVersion` changes
-//   with every change this process makes (any code path) and every commit by another process
-//   (the CLI), so no write can leave a stale entry behind;
+// - each entry names the cache keys it was made from (`request.cacheDeps`: `article:<id>`,
+//   `feed:<list>`, `author:<id>`, `image:<id>`; `public` when a route names none), and every
+//   write names the keys it changed (db.changed). A commit evicts exactly the entries that
+//   depend on one of its keys: this process's commits at once, other processes' through the
+//   change feed (the `changes` table, NOTIFY, Redis). A draft save evicts nothing public;
+// - an entry made while a change arrived is not stored (it may predate the change);
 // - an entry stops being valid when the next scheduled article becomes public (`nextPublicAt`),
 //   so a scheduled publication shows at its time, not when the entry would have expired.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,7 +19,7 @@ interface Entry {
   /** The encoded body: a hit sends these bytes as they are (no string encoding per request). */
   payload: Buffer;
   headers: Record<string, string>;
-  generation: string;
+  deps: string[];
   validUntil: number;
 }
 
@@ -26,14 +29,19 @@ export interface ResponseCacheOptions {
   maxBytes: number;
   now: () => number;
   /** The earliest time after `now` at which some article becomes public, or null. */
-  nextPublicAt: (now: number) => number | null;
-  /** A value that changes whenever the database content changes. */
-  dataVersion: () => string;
+  nextPublicAt: (now: number) => Promise<number | null>;
+  /** Calls back with the keys of every change committed (here or elsewhere). */
+  subscribe: (listener: (keys: string[]) => void) => () => void;
+  /** Applies changes committed elsewhere, when that can be done synchronously (SQLite). */
+  checkNow: () => void;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     cacheKey: string | null;
+    /** The cache keys this response is made from (set by routes; `public` when unset). */
+    cacheDeps: string[] | null;
+    cacheEpoch: number;
   }
   interface FastifyInstance {
     /**
@@ -46,29 +54,70 @@ declare module 'fastify' {
 
 export default fp(
   async function responseCachePlugin(app: FastifyInstance, opts: ResponseCacheOptions) {
-    const cache = new LRUCache<string, Entry>({ maxSize: opts.maxBytes, sizeCalculation: (e) => e.payload.byteLength + 200 });
-    let validUntil = -1;
-    let validUntilGeneration = '';
-    const generation = opts.dataVersion;
-
-    /** Until when a response made now stays right (the next scheduled publication). */
-    function horizon(gen: string, now: number): number {
-      if (gen !== validUntilGeneration || now >= validUntil) {
-        validUntil = opts.nextPublicAt(now) ?? Number.POSITIVE_INFINITY;
-        validUntilGeneration = gen;
+    /** url → entry; and key → urls of the entries that depend on it. */
+    const byDep = new Map<string, Set<string>>();
+    const cache = new LRUCache<string, Entry>({
+      maxSize: opts.maxBytes,
+      sizeCalculation: (e) => e.payload.byteLength + 200,
+      dispose: (entry, url) => {
+        for (const dep of entry.deps) {
+          const urls = byDep.get(dep);
+          urls?.delete(url);
+          if (urls?.size === 0) byDep.delete(dep);
+        }
+      },
+    });
+    // Bumped by every change: a response whose request began before it is not stored.
+    let epoch = 0;
+    // Until when responses made now stay right (the next scheduled publication); null while
+    // being looked up again after a change.
+    let validUntil: number | null = null;
+    let horizonEpoch = -1;
+    const refreshHorizon = () => {
+      const at = opts.now();
+      const asked = epoch;
+      opts.nextPublicAt(at).then(
+        (t) => {
+          if (asked !== epoch) return;
+          validUntil = t ?? Number.POSITIVE_INFINITY;
+          horizonEpoch = asked;
+        },
+        () => {},
+      );
+    };
+    const invalidate = (keys: string[]) => {
+      epoch++;
+      validUntil = null;
+      if (keys.includes('*')) cache.clear();
+      else {
+        for (const key of keys) {
+          const urls = byDep.get(key);
+          if (!urls) continue;
+          for (const url of [...urls]) cache.delete(url);
+        }
       }
-      return validUntil;
-    }
+      refreshHorizon();
+    };
+    const unsubscribe = opts.subscribe(invalidate);
+    app.addHook('onClose', (_app, done) => {
+      unsubscribe();
+      done();
+    });
+    refreshHorizon();
 
     app.decorateRequest('cacheKey', null);
+    app.decorateRequest('cacheDeps', null);
+    app.decorateRequest('cacheEpoch', 0);
 
     /** The entry that may answer this request: an anonymous GET/HEAD whose entry is still valid. */
     function hit(method: string | undefined, url: string | undefined, headers: IncomingMessage['headers']): Entry | undefined {
       if ((method !== 'GET' && method !== 'HEAD') || headers.authorization !== undefined || !url) return undefined;
+      opts.checkNow();
       const entry = cache.get(url);
       if (!entry) return undefined;
-      if (entry.generation === generation() && opts.now() < entry.validUntil) return entry;
-      cache.delete(url);
+      if (opts.now() < entry.validUntil) return entry;
+      // A scheduled article has come due: every entry may be stale.
+      invalidate(['*']);
       return undefined;
     }
 
@@ -107,18 +156,26 @@ export default fp(
         return;
       }
       request.cacheKey = request.url;
+      request.cacheEpoch = epoch;
       done();
     });
 
     app.addHook('onSend', (request, reply, payload, done) => {
       if (request.cacheKey === null || reply.statusCode !== 200 || typeof payload !== 'string') return done(null, payload);
-      const gen = generation();
+      if (request.cacheEpoch !== epoch || validUntil === null || horizonEpoch !== epoch) return done(null, payload);
       const headers: Record<string, string> = {};
       for (const name of KEPT_HEADERS) {
         const value = reply.getHeader(name);
         if (value !== undefined) headers[name] = String(value);
       }
-      cache.set(request.cacheKey, { payload: Buffer.from(payload), headers, generation: gen, validUntil: horizon(gen, opts.now()) });
+      const url = request.cacheKey;
+      const deps = request.cacheDeps ?? ['public'];
+      cache.set(url, { payload: Buffer.from(payload), headers, deps, validUntil });
+      for (const dep of deps) {
+        let urls = byDep.get(dep);
+        if (!urls) byDep.set(dep, (urls = new Set()));
+        urls.add(url);
+      }
       done(null, payload);
     });
   },

@@ -73,6 +73,11 @@ export interface SeedReport {
 /** Loads the seed; returns how many of each were created (0 everywhere on a second run). */
 export async function loadSeed(services: Services, now = Date.now(), dir = FIXTURES_DIR): Promise<SeedReport> {
   const seed = readSeed(dir);
+  // One transaction: several instances starting on one new database seed it once.
+  return services.db.transaction(() => load(services, seed, now, dir));
+}
+
+async function load(services: Services, seed: Seed, now: number, dir: string): Promise<SeedReport> {
   const repo = services.repositories;
   const report: SeedReport = { sections: 0, authors: 0, images: 0, articles: 0 };
 
@@ -80,14 +85,14 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
   const sorted = [...seed.sections].sort((a, b) => a.path.split('/').length - b.path.split('/').length);
   const siblings = new Map<string, number>();
   for (const s of sorted) {
-    if (repo.sections.findByPaths([s.path]).length > 0) continue;
+    if ((await repo.sections.findByPaths([s.path])).length > 0) continue;
     const parts = s.path.split('/');
     const parentPath = parts.slice(0, -1).join('/');
-    const parent = parentPath ? repo.sections.findByPaths([parentPath])[0] : undefined;
+    const parent = parentPath ? (await repo.sections.findByPaths([parentPath]))[0] : undefined;
     if (parentPath && !parent) throw new Error(`Seed section ${s.path}: parent ${parentPath} missing`);
     const position = siblings.get(parentPath) ?? 0;
     siblings.set(parentPath, position + 1);
-    repo.sections.insert({
+    await repo.sections.insert({
       id: uuidv7(),
       slug: parts.at(-1)!,
       name: s.name,
@@ -103,8 +108,8 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
   }
 
   for (const a of seed.authors) {
-    if (repo.authors.findBySlug(a.slug)) continue;
-    repo.authors.insert({ id: uuidv7(), ...a, createdAt: now, updatedAt: now });
+    if (await repo.authors.findBySlug(a.slug)) continue;
+    await repo.authors.insert({ id: uuidv7(), ...a, createdAt: now, updatedAt: now });
     report.authors++;
   }
 
@@ -113,13 +118,13 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
     const data = await fs.promises.readFile(path.join(dir, img.file));
     const meta = await sharp(data).metadata();
     const sha256 = await services.storage.putOriginal(data);
-    const existing = repo.images.findBySha256(sha256);
+    const existing = await repo.images.findBySha256(sha256);
     if (existing) {
       imageIds.set(img.key, existing.id);
       continue;
     }
     const id = uuidv7();
-    repo.images.insert({
+    await repo.images.insert({
       id,
       sha256,
       filename: img.filename,
@@ -137,8 +142,9 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
     report.images++;
   }
 
+  const sectionIds = new Map((await repo.sections.list({ limit: 10_000 })).map((r) => [r.path, r.id]));
   const sectionId = (p: string) => {
-    const row = repo.sections.findByPaths([p])[0];
+    const row = sectionIds.has(p) ? { id: sectionIds.get(p)! } : undefined;
     if (!row) throw new Error(`Seed article: no section ${p}`);
     return row.id;
   };
@@ -149,13 +155,19 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
   };
 
   for (const a of seed.articles) {
-    if (repo.articles.findBySlug(a.slug)) continue;
+    if (await repo.articles.findBySlug(a.slug)) continue;
     const publishedAt = a.status === 'published' || a.status === 'scheduled' ? (a.publishedAt ? Date.parse(a.publishedAt) : now) : null;
-    const tagIds = repo.tags.ensure(
+    const tagIds = await repo.tags.ensure(
       a.tags.map((name) => ({ id: uuidv7(), name, slug: slugify(name) })),
       now,
     );
-    services.articles.save(
+    const authorIds: string[] = [];
+    for (const slug of a.authorSlugs) {
+      const author = await repo.authors.findBySlug(slug);
+      if (!author) throw new Error(`Seed article: no author ${slug}`);
+      authorIds.push(author.id);
+    }
+    await services.articles.save(
       {
         id: uuidv7(),
         slug: a.slug,
@@ -167,11 +179,7 @@ export async function loadSeed(services: Services, now = Date.now(), dir = FIXTU
         version: 1,
         sectionId: sectionId(a.sectionPath),
         secondarySectionIds: a.secondarySectionPaths.map(sectionId),
-        authorIds: a.authorSlugs.map((slug) => {
-          const author = repo.authors.findBySlug(slug);
-          if (!author) throw new Error(`Seed article: no author ${slug}`);
-          return author.id;
-        }),
+        authorIds,
         tagIds,
         leadImage: a.leadImage ? { imageId: imageId(a.leadImage.image), caption: a.leadImage.caption, credit: a.leadImage.credit } : null,
         relatedLinks: a.relatedLinks.map((l) => ({ title: l.title, url: l.url, targetArticleId: null })),

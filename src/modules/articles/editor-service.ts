@@ -1,5 +1,5 @@
 // The editorial write side of articles: create, patch, delete, publish/unpublish/archive,
-// revisions. Every change is one synchronous transaction that bumps `version` and stores a
+// revisions. Every change is one transaction that bumps `version` and stores a
 // revision; `If-Match` guards against lost updates.
 import { z } from 'zod';
 import { uuidv7 } from 'uuidv7';
@@ -32,6 +32,11 @@ export function ifMatchHits(header: string, etag: string): boolean {
 
 const RevisionCursor = z.object({ r: z.number().int() });
 
+async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
+  const kept = await Promise.all(items.map(keep));
+  return items.filter((_, i) => kept[i]);
+}
+
 export interface Snapshot {
   record: ArticleRecord;
   article: ArticleDto;
@@ -48,48 +53,48 @@ export function createArticleEditor(deps: {
 }) {
   const now = deps.now ?? Date.now;
 
-  function find(id: string): ArticleRow {
-    const row = deps.rows.findById(id);
+  async function find(id: string): Promise<ArticleRow> {
+    const row = await deps.rows.findById(id);
     if (!row) throw new NotFoundError('Article');
     return row;
   }
 
   /** 422 naming every referenced id that does not exist. */
-  function checkReferences(input: ArticlePatchInput, selfId?: string): void {
+  async function checkReferences(input: ArticlePatchInput, selfId?: string): Promise<void> {
     const errors: FieldError[] = [];
     const missing = (path: string, what: string) => errors.push({ in: 'body', path, message: `No such ${what}` });
-    if (input.sectionId !== undefined && !deps.sections.findById(input.sectionId)) missing('sectionId', 'section');
-    input.secondarySectionIds?.forEach((id, i) => {
-      if (!deps.sections.findById(id)) missing(`secondarySectionIds.${i}`, 'section');
-    });
-    input.authorIds?.forEach((id, i) => {
-      if (!deps.authors.findById(id)) missing(`authorIds.${i}`, 'author');
-    });
-    if (input.leadImage && !deps.images.findById(input.leadImage.imageId)) missing('leadImage.imageId', 'image');
-    input.body?.forEach((b, i) => {
-      if (b.type === 'image' && !deps.images.findById(b.imageId)) missing(`body.${i}.imageId`, 'image');
-    });
-    input.relatedLinks?.forEach((l, i) => {
-      if (!('articleId' in l)) return;
+    if (input.sectionId !== undefined && !(await deps.sections.findById(input.sectionId))) missing('sectionId', 'section');
+    for (const [i, id] of (input.secondarySectionIds ?? []).entries()) {
+      if (!(await deps.sections.findById(id))) missing(`secondarySectionIds.${i}`, 'section');
+    }
+    for (const [i, id] of (input.authorIds ?? []).entries()) {
+      if (!(await deps.authors.findById(id))) missing(`authorIds.${i}`, 'author');
+    }
+    if (input.leadImage && !(await deps.images.findById(input.leadImage.imageId))) missing('leadImage.imageId', 'image');
+    for (const [i, b] of (input.body ?? []).entries()) {
+      if (b.type === 'image' && !(await deps.images.findById(b.imageId))) missing(`body.${i}.imageId`, 'image');
+    }
+    for (const [i, l] of (input.relatedLinks ?? []).entries()) {
+      if (!('articleId' in l)) continue;
       if (l.articleId === selfId) errors.push({ in: 'body', path: `relatedLinks.${i}.articleId`, message: 'An article cannot link to itself' });
-      else if (!deps.rows.findById(l.articleId)) missing(`relatedLinks.${i}.articleId`, 'article');
-    });
+      else if (!(await deps.rows.findById(l.articleId))) missing(`relatedLinks.${i}.articleId`, 'article');
+    }
     if (errors.length > 0) throw new UnprocessableError('The body names resources that do not exist.', errors);
   }
 
-  function slugTaken(slug: string, selfId?: string): boolean {
-    const other = deps.rows.findBySlug(slug);
+  async function slugTaken(slug: string, selfId?: string): Promise<boolean> {
+    const other = await deps.rows.findBySlug(slug);
     return other !== undefined && other.id !== selfId;
   }
 
-  function claimSlug(slug: string, selfId?: string): string {
-    if (slugTaken(slug, selfId)) {
+  async function claimSlug(slug: string, selfId?: string): Promise<string> {
+    if (await slugTaken(slug, selfId)) {
       throw new ConflictError(`The slug \`${slug}\` is taken by another article.`, [{ in: 'body', path: 'slug', message: 'Slug already in use' }]);
     }
     return slug;
   }
 
-  function tagIds(names: string[], at: number): string[] {
+  async function tagIds(names: string[], at: number): Promise<string[]> {
     const seen = new Set<string>();
     const wanted = names
       .map((name) => ({ id: uuidv7(), name, slug: tagSlug(name) }))
@@ -98,7 +103,7 @@ export function createArticleEditor(deps: {
   }
 
   /** Applies input fields onto a record (the fields absent from input stay as they are). */
-  function apply(record: ArticleRecord, input: ArticlePatchInput, at: number): ArticleRecord {
+  async function apply(record: ArticleRecord, input: ArticlePatchInput, at: number): Promise<ArticleRecord> {
     const next = { ...record };
     if (input.headline !== undefined) next.headline = input.headline;
     if (input.subheadline !== undefined) next.subheadline = input.subheadline;
@@ -115,11 +120,11 @@ export function createArticleEditor(deps: {
         'articleId' in l ? { title: l.title ?? null, url: null, targetArticleId: l.articleId } : { title: l.title, url: l.url, targetArticleId: null },
       );
     }
-    if (input.tags !== undefined) next.tagIds = tagIds(input.tags, at);
+    if (input.tags !== undefined) next.tagIds = await tagIds(input.tags, at);
     if (input.dateline !== undefined) next.dateline = input.dateline;
     if (input.language !== undefined) next.language = input.language;
     if (input.canonicalUrl !== undefined) next.canonicalUrl = input.canonicalUrl;
-    if (input.slug !== undefined) next.slug = claimSlug(input.slug, record.id);
+    if (input.slug !== undefined) next.slug = await claimSlug(input.slug, record.id);
     return next;
   }
 
@@ -133,7 +138,7 @@ export function createArticleEditor(deps: {
   }
 
   /** Saves a changed record as the next version (no-op when nothing changed). */
-  function commit(before: ArticleRecord, after: ArticleRecord, principal: Principal): ArticleDto {
+  async function commit(before: ArticleRecord, after: ArticleRecord, principal: Principal): Promise<ArticleDto> {
     if (JSON.stringify(before) === JSON.stringify(after)) return deps.articles.get(before.id, true);
     const at = now();
     return deps.articles.save(
@@ -143,32 +148,32 @@ export function createArticleEditor(deps: {
     );
   }
 
-  function checkIfMatch(row: ArticleRow, ifMatch: string | undefined): void {
+  async function checkIfMatch(row: ArticleRow, ifMatch: string | undefined): Promise<void> {
     if (ifMatch === undefined) return;
-    if (!ifMatchHits(ifMatch, articleEtag(deps.articles.get(row.id, true)))) throw new PreconditionFailedError();
+    if (!ifMatchHits(ifMatch, articleEtag(await deps.articles.get(row.id, true)))) throw new PreconditionFailedError();
   }
 
   function changeStatus(id: string, principal: Principal, ifMatch: string | undefined, change: (r: ArticleRecord, at: number) => ArticleRecord) {
-    return deps.rows.transaction(() => {
-      const row = find(id);
+    return deps.rows.transaction(async () => {
+      const row = await find(id);
       requireRoleOf(principal, 'editor');
-      checkIfMatch(row, ifMatch);
-      const before = deps.articles.record(row);
+      await checkIfMatch(row, ifMatch);
+      const before = await deps.articles.record(row);
       return commit(before, change(before, now()), principal);
     });
   }
 
   return {
-    create(input: ArticleCreateInput, principal: Principal): ArticleDto {
+    async create(input: ArticleCreateInput, principal: Principal): Promise<ArticleDto> {
       requireRoleOf(principal, 'writer');
-      checkReferences(input);
-      return deps.rows.transaction(() => {
+      return deps.rows.transaction(async () => {
+        await checkReferences(input);
         const at = now();
         const id = uuidv7();
         const slug =
           input.slug !== undefined
-            ? claimSlug(input.slug)
-            : firstFreeSlug(slugFrom(input.headline) || `article-${id.slice(-12)}`, (s) => slugTaken(s));
+            ? await claimSlug(input.slug)
+            : await firstFreeSlug(slugFrom(input.headline) || `article-${id.slice(-12)}`, (s) => slugTaken(s));
         const empty: ArticleRecord = {
           id,
           slug,
@@ -193,30 +198,30 @@ export function createArticleEditor(deps: {
           updatedAt: at,
         };
         const { slug: _slug, ...rest } = input;
-        return deps.articles.save(apply(empty, rest, at), principal.name, true);
+        return deps.articles.save(await apply(empty, rest, at), principal.name, true);
       });
     },
 
-    patch(id: string, input: ArticlePatchInput, principal: Principal, ifMatch?: string): ArticleDto {
-      return deps.rows.transaction(() => {
-        const row = find(id);
+    async patch(id: string, input: ArticlePatchInput, principal: Principal, ifMatch?: string): Promise<ArticleDto> {
+      return deps.rows.transaction(async () => {
+        const row = await find(id);
         requireRoleOf(principal, row.status === 'draft' ? 'writer' : 'editor');
-        checkIfMatch(row, ifMatch);
-        checkReferences(input, id);
-        const before = deps.articles.record(row);
-        return commit(before, apply(before, input, now()), principal);
+        await checkIfMatch(row, ifMatch);
+        await checkReferences(input, id);
+        const before = await deps.articles.record(row);
+        return commit(before, await apply(before, input, now()), principal);
       });
     },
 
-    delete(id: string, principal: Principal): void {
-      deps.rows.transaction(() => {
-        find(id);
+    async delete(id: string, principal: Principal): Promise<void> {
+      await deps.rows.transaction(async () => {
+        await find(id);
         requireRoleOf(principal, 'editor');
-        deps.rows.delete(id);
+        await deps.articles.remove(id);
       });
     },
 
-    publish(id: string, publishAt: number | undefined, principal: Principal, ifMatch?: string): ArticleDto {
+    async publish(id: string, publishAt: number | undefined, principal: Principal, ifMatch?: string): Promise<ArticleDto> {
       return changeStatus(id, principal, ifMatch, (r, at) => {
         const when = publishAt ?? at;
         const status: ArticleStatus = when > at ? 'scheduled' : 'published';
@@ -225,18 +230,18 @@ export function createArticleEditor(deps: {
       });
     },
 
-    unpublish(id: string, principal: Principal, ifMatch?: string): ArticleDto {
+    async unpublish(id: string, principal: Principal, ifMatch?: string): Promise<ArticleDto> {
       return changeStatus(id, principal, ifMatch, (r) => ({ ...r, status: 'draft', publishedAt: null }));
     },
 
-    archive(id: string, principal: Principal, ifMatch?: string): ArticleDto {
+    async archive(id: string, principal: Principal, ifMatch?: string): Promise<ArticleDto> {
       return changeStatus(id, principal, ifMatch, (r) => ({ ...r, status: 'archived' }));
     },
 
-    revisions(id: string, query: { limit: number; cursor?: string }): Page<{ revision: number; createdAt: string; createdBy: string }> {
-      find(id);
+    async revisions(id: string, query: { limit: number; cursor?: string }): Promise<Page<{ revision: number; createdAt: string; createdBy: string }>> {
+      await find(id);
       const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, RevisionCursor).r;
-      const rows = deps.rows.revisions(id, before, query.limit + 1);
+      const rows = await deps.rows.revisions(id, before, query.limit + 1);
       return pageFrom(rows, query.limit, (last) => ({ r: last.revision }), (r) => ({
         revision: r.revision,
         createdAt: toIso(r.createdAt),
@@ -244,34 +249,35 @@ export function createArticleEditor(deps: {
       }));
     },
 
-    revision(id: string, revision: number) {
-      find(id);
-      const row = deps.rows.revision(id, revision);
+    async revision(id: string, revision: number) {
+      await find(id);
+      const row = await deps.rows.revision(id, revision);
       if (!row) throw new NotFoundError('Revision');
       const snapshot = row.snapshot as Snapshot;
       return { revision: row.revision, createdAt: toIso(row.createdAt), createdBy: row.createdBy, article: snapshot.article };
     },
 
     /** Makes a revision's content current as a new revision; status and publication stay. */
-    restore(id: string, revision: number, principal: Principal): ArticleDto {
-      return deps.rows.transaction(() => {
-        const row = find(id);
-        const stored = deps.rows.revision(id, revision);
+    async restore(id: string, revision: number, principal: Principal): Promise<ArticleDto> {
+      return deps.rows.transaction(async () => {
+        const row = await find(id);
+        const stored = await deps.rows.revision(id, revision);
         if (!stored) throw new NotFoundError('Revision');
         requireRoleOf(principal, 'editor');
         const old = (stored.snapshot as Snapshot).record;
-        const before = deps.articles.record(row);
+        const before = await deps.articles.record(row);
         const gone: FieldError[] = [];
-        if (!deps.sections.findById(old.sectionId)) gone.push({ in: 'path', path: 'revision', message: 'Its section no longer exists' });
-        if (old.authorIds.some((a) => !deps.authors.findById(a))) gone.push({ in: 'path', path: 'revision', message: 'One of its authors no longer exists' });
-        if (old.leadImage && !deps.images.findById(old.leadImage.imageId)) gone.push({ in: 'path', path: 'revision', message: 'Its lead image no longer exists' });
-        if (old.body.some((b) => b.type === 'image' && !deps.images.findById(b.imageId))) gone.push({ in: 'path', path: 'revision', message: 'One of its body images no longer exists' });
+        const exists = async (find: (id: string) => Promise<unknown>, ids: string[]) => (await Promise.all(ids.map(find))).every((r) => r !== undefined);
+        if (!(await deps.sections.findById(old.sectionId))) gone.push({ in: 'path', path: 'revision', message: 'Its section no longer exists' });
+        if (!(await exists(deps.authors.findById, old.authorIds))) gone.push({ in: 'path', path: 'revision', message: 'One of its authors no longer exists' });
+        if (old.leadImage && !(await deps.images.findById(old.leadImage.imageId))) gone.push({ in: 'path', path: 'revision', message: 'Its lead image no longer exists' });
+        if (!(await exists(deps.images.findById, old.body.flatMap((b) => (b.type === 'image' ? [b.imageId] : []))))) gone.push({ in: 'path', path: 'revision', message: 'One of its body images no longer exists' });
         if (gone.length > 0) throw new ConflictError('This revision cannot be restored as it is.', gone);
         const after: ArticleRecord = {
           ...old,
-          slug: slugTaken(old.slug, id) ? before.slug : old.slug,
-          secondarySectionIds: old.secondarySectionIds.filter((s) => deps.sections.findById(s)),
-          relatedLinks: old.relatedLinks.filter((l) => l.targetArticleId === null || deps.rows.findById(l.targetArticleId)),
+          slug: (await slugTaken(old.slug, id)) ? before.slug : old.slug,
+          secondarySectionIds: await filterAsync(old.secondarySectionIds, async (s) => (await deps.sections.findById(s)) !== undefined),
+          relatedLinks: await filterAsync(old.relatedLinks, async (l) => l.targetArticleId === null || (await deps.rows.findById(l.targetArticleId)) !== undefined),
           tagIds: old.tagIds,
           status: before.status,
           publishedAt: before.publishedAt,

@@ -1,10 +1,11 @@
-// Article lists as index range scans over `article_feed`, and full-text search over the
-// FTS5 table `articles_fts`. This file and migrations/0001_fts.sql are where the
-// SQLite-specific SQL of article lists lives (row values, FTS5 MATCH, bm25, snippet); a
-// PostgreSQL engine replaces this file (tsvector, ts_rank, ts_headline).
+// Article lists as index range scans over `article_feed`, and full-text search ranked by the
+// engine's index (search-sqlite.ts: FTS5; search-postgres.ts: tsvector). The SQL here is
+// shared by both engines (row values, `exists`); times go through the dialect.
 import { sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { articleFeed, type ArticleStatus } from '../../db/schema.ts';
+import type { Database } from '../../db/database.ts';
+import type { ArticleStatus } from '../../db/schema.ts';
+import { postgresSearch } from './search-postgres.ts';
+import { sqliteSearch } from './search-sqlite.ts';
 
 /** Sort key of unpublished articles: after every real date (9999-12-31T23:59:59.999Z). */
 export const UNPUBLISHED_SORT = 253_402_300_799_999;
@@ -17,7 +18,7 @@ export interface FeedFilter {
   status?: ArticleStatus;
   publishedAfter?: number;
   publishedBefore?: number;
-  /** An FTS5 query built by search.ts from user text (never raw user input). */
+  /** An engine query built by `matchQuery` from user text (never raw user input). */
   match?: string;
 }
 
@@ -48,47 +49,54 @@ function sortColumnName(filter: FeedFilter, column: FeedOrder['column']): string
  * the cursor and stops after one page, whatever the archive's size. Without that, a
  * `public_at <= now` bound competes with the cursor and deep pages start from the top.
  */
-function conditions(filter: FeedFilter, range?: string): SQL[] {
-  const col = (name: string) => sql.raw(name === range ? name : `+${name}`);
+function conditions(db: Database, filter: FeedFilter, range?: string): SQL[] {
+  const col = (name: string) => sql.raw(name === range ? name : db.dialect.notForIndex(name));
+  const time = db.dialect.time;
   const where: SQL[] = [];
-  if (filter.publicOnly || filter.status === 'published') where.push(sql`${col('f.public_at')} <= ${filter.now}`);
-  if (filter.status === 'scheduled') where.push(sql`${col('f.public_at')} > ${filter.now}`);
+  if (filter.publicOnly || filter.status === 'published') where.push(sql`${col('f.public_at')} <= ${time(filter.now)}`);
+  if (filter.status === 'scheduled') where.push(sql`${col('f.public_at')} > ${time(filter.now)}`);
   const published = filter.publicOnly ? 'f.public_at' : 'f.published_sort';
-  if (filter.publishedAfter !== undefined) where.push(sql`${col(published)} > ${filter.publishedAfter}`);
-  if (filter.publishedBefore !== undefined) where.push(sql`${col(published)} < ${filter.publishedBefore}`);
+  if (filter.publishedAfter !== undefined) where.push(sql`${col(published)} > ${time(filter.publishedAfter)}`);
+  if (filter.publishedBefore !== undefined) where.push(sql`${col(published)} < ${time(filter.publishedBefore)}`);
   if (!filter.publicOnly && (filter.publishedAfter !== undefined || filter.publishedBefore !== undefined)) {
-    where.push(sql`${col('f.published_sort')} < ${UNPUBLISHED_SORT}`);
+    where.push(sql`${col('f.published_sort')} < ${time(UNPUBLISHED_SORT)}`);
   }
   for (const key of filter.keys.slice(1)) {
-    where.push(sql`exists (select 1 from ${articleFeed} x where x.feed_key = ${key} and x.article_id = f.article_id)`);
+    where.push(sql`exists (select 1 from article_feed x where x.feed_key = ${key} and x.article_id = f.article_id)`);
   }
   return where;
 }
 
-export function createFeedRepository(db: Db) {
+export function createFeedRepository(db: Database) {
+  const { articleFeed } = db.tables;
+  const engine = db.engine === 'postgres' ? postgresSearch : sqliteSearch;
+  const time = db.dialect.time;
   return {
+    /** The engine's query for what a reader typed, or null when it holds no searchable word. */
+    matchQuery: (text: string) => engine.matchQuery(text),
+    /** Columns an article row is written with besides its own (the engine's search index). */
+    indexColumns: engine.indexColumns,
+
     /** One page of article ids in the order asked for, with each one's sort value. */
-    list(filter: FeedFilter, order: FeedOrder): { articleId: string; v: number }[] {
+    async list(filter: FeedFilter, order: FeedOrder): Promise<{ articleId: string; v: number }[]> {
       const name = sortColumnName(filter, order.column);
       const col = sql.raw(name);
       // Without a cursor, bounds on the sort column narrow the index range; with one, the
       // cursor does and every other bound is a filter.
-      const where = [sql`f.feed_key = ${filter.keys[0]!}`, ...conditions(filter, order.after ? undefined : name)];
-      if (filter.match !== undefined) {
-        where.push(sql`f.article_id in (select a.id from articles a
-          where a.seq in (select rowid from articles_fts where articles_fts match ${filter.match}))`);
-      }
+      const where = [sql`f.feed_key = ${filter.keys[0]!}`, ...conditions(db, filter, order.after ? undefined : name)];
+      if (filter.match !== undefined) where.push(engine.matches(filter.match));
       if (order.after) {
         where.push(order.descending
-          ? sql`(${col}, f.article_id) < (${order.after.v}, ${order.after.id})`
-          : sql`(${col}, f.article_id) > (${order.after.v}, ${order.after.id})`);
+          ? sql`(${col}, f.article_id) < (${time(order.after.v)}, ${order.after.id})`
+          : sql`(${col}, f.article_id) > (${time(order.after.v)}, ${order.after.id})`);
       }
       const dir = sql.raw(order.descending ? 'desc' : 'asc');
-      return db.all<{ articleId: string; v: number }>(sql`
-        select f.article_id as articleId, ${col} as v from ${articleFeed} f
+      const rows = await db.dialect.all<{ articleId: string; v: unknown }>(db.q, sql`
+        select f.article_id as "articleId", ${col} as v from article_feed f
         where ${sql.join(where, sql` and `)}
         order by ${col} ${dir}, f.article_id ${dir}
         limit ${order.limit}`);
+      return rows.map((r) => ({ articleId: r.articleId, v: db.dialect.readTime(r.v) }));
     },
 
     /**
@@ -97,29 +105,22 @@ export function createFeedRepository(db: Db) {
      * are then applied to batches of candidates, in rank order, until the page is full. Joining
      * every hit to its feed row before ranking costs ~7× more on a common word.
      */
-    search(filter: FeedFilter & { match: string }, after: { r: number; s: number } | undefined, limit: number) {
+    async search(filter: FeedFilter & { match: string }, after: { r: number; s: number } | undefined, limit: number) {
       const hits: { articleId: string; seq: number; rank: number }[] = [];
       let cursor = after;
       let batch = Math.max(32, limit * 4);
       for (;;) {
-        const page = cursor ? sql`where (rank, seq) > (${cursor.r}, ${cursor.s})` : sql``;
-        const candidates = db.all<{ seq: number; rank: number }>(sql`
-          select * from (
-            select rowid as seq, bm25(articles_fts, 10.0, 5.0, 3.0, 1.0) as rank
-            from articles_fts where articles_fts match ${filter.match}
-          ) ${page}
-          order by rank, seq
-          limit ${batch}`);
+        const candidates = await engine.candidates(db.q, filter.match, cursor, batch);
         if (candidates.length === 0) return hits;
         const seqs = candidates.map((c) => c.seq);
         const kept = new Map(
-          db
-            .all<{ seq: number; articleId: string }>(sql`
-              select a.seq as seq, a.id as articleId from articles a
-              cross join ${articleFeed} f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
+          (
+            await db.dialect.all<{ seq: number; articleId: string }>(db.q, sql`
+              select a.seq as seq, a.id as "articleId" from articles a
+              cross join article_feed f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
               where a.seq in (${sql.join(seqs.map((q) => sql`${q}`), sql`, `)})
-                ${sql.join(conditions(filter).map((c) => sql` and ${c}`), sql``)}`)
-            .map((row) => [row.seq, row.articleId]),
+                ${sql.join(conditions(db, filter).map((c) => sql` and ${c}`), sql``)}`)
+          ).map((row) => [row.seq, row.articleId]),
         );
         for (const c of candidates) {
           const articleId = kept.get(c.seq);
@@ -134,17 +135,31 @@ export function createFeedRepository(db: Db) {
     },
 
     /** The earliest publication time after `now` (a scheduled article becoming public), or null. */
-    nextPublicAt(now: number): number | null {
-      const row = db.all<{ t: number | null }>(sql`
-        select min(public_at) as t from ${articleFeed} where feed_key = 'all' and public_at > ${now}`)[0];
-      return row?.t ?? null;
+    async nextPublicAt(now: number): Promise<number | null> {
+      const [row] = await db.dialect.all<{ t: unknown }>(db.q, sql`
+        select min(public_at) as t from article_feed where feed_key = 'all' and public_at > ${time(now)}`);
+      return row?.t === null || row?.t === undefined ? null : db.dialect.readTime(row.t);
     },
 
-    /** Replaces every feed row of one article (call inside the article's write transaction). */
-    replace(entry: FeedEntry): void {
-      db.delete(articleFeed).where(sql`${articleFeed.articleId} = ${entry.articleId}`).run();
-      if (entry.keys.length === 0) return;
-      db.insert(articleFeed)
+    /** The lists an article is in now, and when it is public in them (null: never). */
+    async entryOf(articleId: string): Promise<{ keys: string[]; publicAt: number | null } | null> {
+      const rows = await db.q.select({ key: articleFeed.feedKey, publicAt: articleFeed.publicAt }).from(articleFeed).where(sql`${articleFeed.articleId} = ${articleId}`);
+      return rows.length === 0 ? null : { keys: rows.map((r) => r.key), publicAt: rows[0]!.publicAt };
+    },
+
+    /** Notes cache keys the open transaction changes (see feedChangeKeys). */
+    changed: (keys: string[]) => db.changed(keys),
+
+    /**
+     * Replaces every feed row of one article (call inside the article's write transaction);
+     * returns what it replaced.
+     */
+    async replace(entry: FeedEntry): Promise<{ keys: string[]; publicAt: number | null } | null> {
+      const before = await this.entryOf(entry.articleId);
+      await db.q.delete(articleFeed).where(sql`${articleFeed.articleId} = ${entry.articleId}`);
+      if (entry.keys.length === 0) return before;
+      await db.q
+        .insert(articleFeed)
         .values(
           [...new Set(entry.keys)].map((feedKey) => ({
             feedKey,
@@ -153,8 +168,8 @@ export function createFeedRepository(db: Db) {
             publishedSort: entry.publishedSort,
             updatedAt: entry.updatedAt,
           })),
-        )
-        .run();
+        );
+      return before;
     },
   };
 }

@@ -1,14 +1,15 @@
 // Articles and the rows hanging off them (secondary sections, related links, image uses).
 import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../../db/client.ts';
+import { alias, type AnySQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
+import { alias as pgAlias } from 'drizzle-orm/pg-core';
+import type { Database } from '../../db/database.ts';
 import { groupBy } from '../../db/group.ts';
-import { articleAuthors, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } from '../../db/schema.ts';
+import type { articleRevisions as RevisionsTable, articles as ArticlesTable } from '../../db/schema.ts';
+import { postgresSearch } from './search-postgres.ts';
+import { sqliteSearch } from './search-sqlite.ts';
 
-export type ArticleRow = typeof articles.$inferSelect;
-export type ArticleInsert = typeof articles.$inferInsert;
-
-const target = alias(articles, 'target');
+export type ArticleRow = typeof ArticlesTable.$inferSelect;
+export type ArticleInsert = typeof ArticlesTable.$inferInsert;
 
 export interface RelatedLinkRow {
   articleId: string;
@@ -22,38 +23,45 @@ export interface RelatedLinkRow {
   targetPublishedAt: number | null;
 }
 
+export function createArticleRepository(db: Database) {
+  const { articleAuthors, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } = db.tables;
+  const target = db.engine === 'postgres' ? (pgAlias(articles as never, 'target') as unknown as typeof articles) : alias(articles, 'target');
+  const search = db.engine === 'postgres' ? postgresSearch : sqliteSearch;
+  /** Deletes an article's rows in `table` and inserts `rows` in their place. */
+  async function replaceRows<T>(table: SQLiteTable & { articleId: AnySQLiteColumn }, articleId: string, rows: T[]) {
+    await db.q.delete(table).where(eq(table.articleId, articleId));
+    if (rows.length > 0) await db.q.insert(table).values(rows as never);
+  }
 
-export function createArticleRepository(db: Db) {
   return {
-    findById(id: string): ArticleRow | undefined {
-      return db.select().from(articles).where(eq(articles.id, id)).get();
+    async findById(id: string): Promise<ArticleRow | undefined> {
+      return (await db.q.select().from(articles).where(eq(articles.id, id)).limit(1))[0];
     },
-    findBySlug(slug: string): ArticleRow | undefined {
-      return db.select().from(articles).where(eq(articles.slug, slug)).get();
+    async findBySlug(slug: string): Promise<ArticleRow | undefined> {
+      return (await db.q.select().from(articles).where(eq(articles.slug, slug)).limit(1))[0];
     },
     /** Rows for some ids, in the order of `ids`. */
-    findByIds(ids: string[]): ArticleRow[] {
+    async findByIds(ids: string[]): Promise<ArticleRow[]> {
       if (ids.length === 0) return [];
-      const byId = new Map(db.select().from(articles).where(inArray(articles.id, ids)).all().map((r) => [r.id, r]));
+      const byId = new Map((await db.q.select().from(articles).where(inArray(articles.id, ids))).map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id)).filter((r): r is ArticleRow => r !== undefined);
     },
-    secondarySections(articleIds: string[]) {
+    async secondarySections(articleIds: string[]) {
       if (articleIds.length === 0) return new Map<string, never[]>();
       return groupBy(
-        db
+        await db.q
           .select({ articleId: articleSections.articleId, id: sections.id, slug: sections.slug, name: sections.name, path: sections.path })
           .from(articleSections)
           .innerJoin(sections, eq(sections.id, articleSections.sectionId))
           .where(inArray(articleSections.articleId, articleIds))
-          .orderBy(asc(articleSections.articleId), asc(articleSections.position))
-          .all(),
+          .orderBy(asc(articleSections.articleId), asc(articleSections.position)),
         (r) => r.articleId,
       );
     },
-    relatedLinks(articleIds: string[]): Map<string, RelatedLinkRow[]> {
+    async relatedLinks(articleIds: string[]): Promise<Map<string, RelatedLinkRow[]>> {
       if (articleIds.length === 0) return new Map();
       return groupBy(
-        db
+        await db.q
           .select({
             articleId: relatedLinks.articleId,
             position: relatedLinks.position,
@@ -68,87 +76,77 @@ export function createArticleRepository(db: Db) {
           .from(relatedLinks)
           .leftJoin(target, eq(target.id, relatedLinks.targetArticleId))
           .where(inArray(relatedLinks.articleId, articleIds))
-          .orderBy(asc(relatedLinks.articleId), asc(relatedLinks.position))
-          .all(),
+          .orderBy(asc(relatedLinks.articleId), asc(relatedLinks.position)),
         (r) => r.articleId,
       );
     },
-    insert(row: ArticleInsert): void {
-      db.insert(articles).values(row).run();
+    async insert(row: ArticleInsert): Promise<void> {
+      await db.transaction(async () => void (await db.q.insert(articles).values({ ...row, ...search.indexColumns(row as Required<ArticleInsert>) })));
     },
-    setSecondarySections(articleId: string, sectionIds: string[]): void {
-      db.delete(articleSections).where(eq(articleSections.articleId, articleId)).run();
-      if (sectionIds.length > 0) {
-        db.insert(articleSections).values(sectionIds.map((sectionId, position) => ({ articleId, sectionId, position }))).run();
-      }
+    async setSecondarySections(articleId: string, sectionIds: string[]): Promise<void> {
+      await replaceRows(articleSections, articleId, sectionIds.map((sectionId, position) => ({ articleId, sectionId, position })));
     },
-    update(row: ArticleInsert): void {
+    async update(row: ArticleInsert): Promise<void> {
       const { seq: _seq, id, ...rest } = row;
-      db.update(articles).set(rest).where(eq(articles.id, id)).run();
+      await db.transaction(async () => void (await db.q.update(articles).set({ ...rest, ...search.indexColumns(row as Required<ArticleInsert>) }).where(eq(articles.id, id))));
     },
-    delete(id: string): boolean {
-      return db.delete(articles).where(eq(articles.id, id)).run().changes > 0;
+    async delete(id: string): Promise<boolean> {
+      return db.transaction(async () => (await db.q.delete(articles).where(eq(articles.id, id)).returning({ id: articles.id })).length > 0);
     },
     /** Ids of an article's relations, in their stored order. */
-    relations(articleId: string) {
+    async relations(articleId: string) {
+      const [authorIds, secondarySectionIds, tagIds, links] = await Promise.all([
+        db.q.select({ id: articleAuthors.authorId }).from(articleAuthors).where(eq(articleAuthors.articleId, articleId)).orderBy(asc(articleAuthors.position)),
+        db.q.select({ id: articleSections.sectionId }).from(articleSections).where(eq(articleSections.articleId, articleId)).orderBy(asc(articleSections.position)),
+        db.q.select({ id: articleTags.tagId }).from(articleTags).where(eq(articleTags.articleId, articleId)).orderBy(asc(articleTags.position)),
+        db.q.select({ title: relatedLinks.title, url: relatedLinks.url, targetArticleId: relatedLinks.targetArticleId }).from(relatedLinks).where(eq(relatedLinks.articleId, articleId)).orderBy(asc(relatedLinks.position)),
+      ]);
       return {
-        authorIds: db.select({ id: articleAuthors.authorId }).from(articleAuthors).where(eq(articleAuthors.articleId, articleId)).orderBy(asc(articleAuthors.position)).all().map((r) => r.id),
-        secondarySectionIds: db.select({ id: articleSections.sectionId }).from(articleSections).where(eq(articleSections.articleId, articleId)).orderBy(asc(articleSections.position)).all().map((r) => r.id),
-        tagIds: db.select({ id: articleTags.tagId }).from(articleTags).where(eq(articleTags.articleId, articleId)).orderBy(asc(articleTags.position)).all().map((r) => r.id),
-        relatedLinks: db.select({ title: relatedLinks.title, url: relatedLinks.url, targetArticleId: relatedLinks.targetArticleId }).from(relatedLinks).where(eq(relatedLinks.articleId, articleId)).orderBy(asc(relatedLinks.position)).all(),
+        authorIds: authorIds.map((r) => r.id),
+        secondarySectionIds: secondarySectionIds.map((r) => r.id),
+        tagIds: tagIds.map((r) => r.id),
+        relatedLinks: links,
       };
     },
     /** Articles whose primary or a secondary section is one of these. */
-    idsInSections(sectionIds: string[]): string[] {
+    async idsInSections(sectionIds: string[]): Promise<string[]> {
       if (sectionIds.length === 0) return [];
-      const primary = db.select({ id: articles.id }).from(articles).where(inArray(articles.sectionId, sectionIds)).all();
-      const secondary = db.select({ id: articleSections.articleId }).from(articleSections).where(inArray(articleSections.sectionId, sectionIds)).all();
+      const primary = await db.q.select({ id: articles.id }).from(articles).where(inArray(articles.sectionId, sectionIds));
+      const secondary = await db.q.select({ id: articleSections.articleId }).from(articleSections).where(inArray(articleSections.sectionId, sectionIds));
       return [...new Set([...primary, ...secondary].map((r) => r.id))];
     },
-    setBylines(articleId: string, authorIds: string[]): void {
-      db.delete(articleAuthors).where(eq(articleAuthors.articleId, articleId)).run();
-      if (authorIds.length > 0) {
-        db.insert(articleAuthors).values(authorIds.map((authorId, position) => ({ articleId, authorId, position }))).run();
-      }
+    async setBylines(articleId: string, authorIds: string[]): Promise<void> {
+      await replaceRows(articleAuthors, articleId, authorIds.map((authorId, position) => ({ articleId, authorId, position })));
     },
-    setTags(articleId: string, tagIds: string[]): void {
-      db.delete(articleTags).where(eq(articleTags.articleId, articleId)).run();
-      if (tagIds.length > 0) {
-        db.insert(articleTags).values(tagIds.map((tagId, position) => ({ articleId, tagId, position }))).run();
-      }
+    async setTags(articleId: string, tagIds: string[]): Promise<void> {
+      await replaceRows(articleTags, articleId, tagIds.map((tagId, position) => ({ articleId, tagId, position })));
     },
-    setRelatedLinks(articleId: string, links: { title: string | null; url: string | null; targetArticleId: string | null }[]): void {
-      db.delete(relatedLinks).where(eq(relatedLinks.articleId, articleId)).run();
-      if (links.length > 0) {
-        db.insert(relatedLinks).values(links.map((l, position) => ({ articleId, position, ...l }))).run();
-      }
+    async setRelatedLinks(articleId: string, links: { title: string | null; url: string | null; targetArticleId: string | null }[]): Promise<void> {
+      await replaceRows(relatedLinks, articleId, links.map((l, position) => ({ articleId, position, ...l })));
     },
-    setImageUses(articleId: string, imageIds: string[]): void {
-      db.delete(articleImages).where(eq(articleImages.articleId, articleId)).run();
-      const unique = [...new Set(imageIds)];
-      if (unique.length > 0) db.insert(articleImages).values(unique.map((imageId) => ({ articleId, imageId }))).run();
+    async setImageUses(articleId: string, imageIds: string[]): Promise<void> {
+      await replaceRows(articleImages, articleId, [...new Set(imageIds)].map((imageId) => ({ articleId, imageId })));
     },
-    revisions(articleId: string, beforeRevision: number | undefined, limit: number) {
-      return db
+    async revisions(articleId: string, beforeRevision: number | undefined, limit: number) {
+      return db.q
         .select({ revision: articleRevisions.revision, createdAt: articleRevisions.createdAt, createdBy: articleRevisions.createdBy })
         .from(articleRevisions)
         .where(and(eq(articleRevisions.articleId, articleId), beforeRevision === undefined ? undefined : lt(articleRevisions.revision, beforeRevision)))
         .orderBy(desc(articleRevisions.revision))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
-    revision(articleId: string, revision: number) {
-      return db
+    async revision(articleId: string, revision: number) {
+      return (await db.q
         .select()
         .from(articleRevisions)
         .where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.revision, revision)))
-        .get();
+        .limit(1))[0];
     },
-    insertRevision(row: typeof articleRevisions.$inferInsert): void {
-      db.insert(articleRevisions).values(row).run();
+    async insertRevision(row: typeof RevisionsTable.$inferInsert): Promise<void> {
+      await db.transaction(async () => void (await db.q.insert(articleRevisions).values(row)));
     },
-    transaction<T>(fn: () => T): T {
-      return db.transaction(() => fn());
+    transaction<T>(fn: () => Promise<T>): Promise<T> {
+      return db.transaction(fn);
     },
   };
 }

@@ -5,7 +5,7 @@ import { setNextLink } from '../../http/pagination.ts';
 import { problems } from '../../http/responses.ts';
 import { ArticleListQuery, ArticleListSchema, ArticleSchema } from './schemas.ts';
 import { articleEtag } from './editor-service.ts';
-import type { ArticleService } from './service.ts';
+import { articleCacheDeps, type ArticleService } from './service.ts';
 
 export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; publicUrl?: string }> = async (app, opts) => {
   app.get(
@@ -31,9 +31,10 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
       },
     },
     async (request, reply) => {
-      const page = opts.articles.list(request.query, request.principal !== null);
-      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
-      return page;
+      const { data, page, lists } = await opts.articles.list(request.query, request.principal !== null);
+      setNextLink(request, reply, page.nextCursor, opts.publicUrl);
+      request.cacheDeps = [...lists.map((key) => `feed:${key}`), ...data.flatMap(articleCacheDeps)];
+      return { data, page };
     },
   );
 
@@ -52,8 +53,9 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
       },
     },
     async (request, reply) => {
-      const article = opts.articles.get(request.params.id, request.principal !== null);
+      const article = await opts.articles.get(request.params.id, request.principal !== null);
       reply.header('etag', articleEtag(article));
+      request.cacheDeps = articleCacheDeps(article);
       return article;
     },
   );
@@ -73,8 +75,9 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
       },
     },
     async (request, reply) => {
-      const article = opts.articles.getBySlug(request.params.slug, request.principal !== null);
+      const article = await opts.articles.getBySlug(request.params.slug, request.principal !== null);
       reply.header('etag', articleEtag(article));
+      request.cacheDeps = articleCacheDeps(article);
       return article;
     },
   );

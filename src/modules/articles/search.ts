@@ -1,23 +1,39 @@
-// Turning what a reader types into a safe FTS5 query, and FTS5 snippets into HTML.
+// What a reader types, made safe for the search engines (search-sqlite.ts: FTS5;
+// search-postgres.ts: tsvector), and the snippets of hits as HTML.
 //
-// User text is never passed to MATCH as is: it is cut into words (letters, digits and
-// combining marks), each word becomes a quoted string, so `"`, `NEAR`, `col:`, `*`, `^`,
-// `AND`/`OR`/`NOT` typed by a user are searched as words or ignored, never parsed as syntax.
-// The last word also matches as a prefix (search-as-you-type), unless the text ends in a space.
+// User text is never passed to the engine as is: it is cut into words (letters, digits and
+// combining marks) and each engine quotes every word. The last word also matches as a prefix
+// (search-as-you-type), unless the text ends in a space.
+import type { SQL } from 'drizzle-orm';
+import type { Q } from '../../db/database.ts';
 
-const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+export const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
-/** An FTS5 query for the user's text, or null when it holds no searchable word. */
-export function toMatchQuery(text: string): string | null {
+/** The words of a query (at most 32) and whether the last one is a prefix; null when none. */
+export function queryWords(text: string): { words: string[]; prefixLast: boolean } | null {
   const words = text.match(WORD)?.slice(0, 32) ?? [];
   if (words.length === 0) return null;
-  const prefixLast = !/\s$/u.test(text);
-  return words.map((w, i) => `"${w}"${prefixLast && i === words.length - 1 ? '*' : ''}`).join(' ');
+  return { words, prefixLast: !/\s$/u.test(text) };
+}
+
+/** What one engine contributes to search (the rest is shared, in feed-repository.ts). */
+export interface SearchEngine {
+  /** The engine's query for the user's text, or null when it holds no searchable word. */
+  matchQuery(text: string): string | null;
+  /** A condition on the driving feed row `f`: its article matches. */
+  matches(match: string): SQL;
+  /** Matching articles by rank (lower first), then seq, after a cursor. */
+  candidates(q: Q, match: string, after: { r: number; s: number } | undefined, batch: number): Promise<{ seq: number; rank: number }[]>;
+  /** Extra columns an article row is written with (PostgreSQL's search vector). */
+  indexColumns(row: { headline: string; subheadline: string | null; summary: string | null; bodyText: string }): Record<string, SQL>;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 const fold = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/** A word as the indexes keep it: lower case, without diacritics (as FTS5's remove_diacritics). */
+export const foldWord = (w: string): string => fold(w).normalize('NFC');
 
 /**
  * The best passage (the window of about `size` words holding the most query words) of the

@@ -15,7 +15,7 @@ import type { TagRepository } from '../tags/repository.ts';
 import { type FeedFilter, type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
 import type { ArticleDto, ArticleListQueryInput, ArticleSummaryDto, BodyBlockDto, StoredBlock } from './schemas.ts';
-import { highlight, toMatchQuery } from './search.ts';
+import { highlight } from './search.ts';
 
 const ListCursor = z.union([
   z.object({ k: z.enum(['p', 'u']), v: z.number().int(), id: z.string() }),
@@ -44,6 +44,25 @@ export function bodyText(blocks: StoredBlock[]): string {
     }
   });
   return parts.filter(Boolean).join('\n').replace(/[\u0000-\u0008\u000b-\u001f]/g, ' ');
+}
+
+/** The cache keys an article's representation is made from (response-cache.ts). */
+export function articleCacheDeps(article: ArticleSummaryDto & { body?: BodyBlockDto[] }): string[] {
+  return [
+    `article:${article.id}`,
+    ...article.authors.map((a) => `author:${a.id}`),
+    ...(article.leadImage ? [`image:${article.leadImage.id}`] : []),
+    ...(article.body ?? []).flatMap((b) => (b.type === 'image' ? [`image:${b.imageId}`] : [])),
+    ...article.relatedLinks.flatMap((l) => (l.articleId ? [`article:${l.articleId}`] : [])),
+  ];
+}
+
+/** The keys a change to an article's list memberships touches (before and after). */
+export function feedChangeKeys(articleId: string, before: { keys: string[]; publicAt: number | null } | null, after: { keys: string[]; publicAt: number | null } | null): string[] {
+  const keys = [`article:${articleId}`];
+  // Neither before nor after visible to the public (a draft save): nothing public changed.
+  if ((before?.publicAt ?? null) === null && (after?.publicAt ?? null) === null) return keys;
+  return [...keys, 'public', ...new Set([...(before?.keys ?? []), ...(after?.keys ?? [])].map((k) => `feed:${k}`))];
 }
 
 export interface ArticleRecord {
@@ -83,20 +102,22 @@ export function createArticleService(deps: {
   const now = deps.now ?? Date.now;
 
   /** Full articles (or summaries) for rows, as the caller may see them. */
-  function assemble(rows: ArticleRow[], hasToken: boolean, withBody: boolean): (ArticleDto | ArticleSummaryDto)[] {
+  async function assemble(rows: ArticleRow[], hasToken: boolean, withBody: boolean): Promise<(ArticleDto | ArticleSummaryDto)[]> {
     const at = now();
     const ids = rows.map((r) => r.id);
-    const primary = new Map(deps.sectionRows.findByIds([...new Set(rows.map((r) => r.sectionId))]).map((s) => [s.id, s]));
-    const trails = deps.sections.breadcrumbs(rows.map((r) => primary.get(r.sectionId)?.path ?? ''));
-    const secondary = deps.articles.secondarySections(ids);
-    const bylines = deps.authors.bylines(ids);
-    const tags = deps.tags.forArticles(ids);
-    const links = deps.articles.relatedLinks(ids);
+    const primary = new Map((await deps.sectionRows.findByIds([...new Set(rows.map((r) => r.sectionId))])).map((s) => [s.id, s]));
+    const trails = await deps.sections.breadcrumbs(rows.map((r) => primary.get(r.sectionId)?.path ?? ''));
+    const [secondary, bylines, tags, links] = await Promise.all([
+      deps.articles.secondarySections(ids),
+      deps.authors.bylines(ids),
+      deps.tags.forArticles(ids),
+      deps.articles.relatedLinks(ids),
+    ]);
     const imageIds = rows.flatMap((r) => [
       ...(r.leadImageId ? [r.leadImageId] : []),
       ...(withBody ? (r.body as StoredBlock[]).flatMap((b) => (b.type === 'image' ? [b.imageId] : [])) : []),
     ]);
-    const images = deps.images.byIds(imageIds);
+    const images = await deps.images.byIds(imageIds);
 
     return rows.map((row, i) => {
       const section = primary.get(row.sectionId)!;
@@ -169,60 +190,62 @@ export function createArticleService(deps: {
     ]);
 
   /** Feed keys of the sections an article lists under: its sections and all their ancestors. */
-  function sectionKeys(sectionIds: string[]): string[] {
-    const paths = deps.sectionRows.findByIds(sectionIds).flatMap((s) => ancestorPaths(s.path));
-    return deps.sectionRows.findByPaths([...new Set(paths)]).map((s) => `section:${s.id}`);
+  async function sectionKeys(sectionIds: string[]): Promise<string[]> {
+    const paths = (await deps.sectionRows.findByIds(sectionIds)).flatMap((s) => ancestorPaths(s.path));
+    return (await deps.sectionRows.findByPaths([...new Set(paths)])).map((s) => `section:${s.id}`);
   }
 
   /** Rewrites the feed rows of one article from what is stored (call inside a transaction). */
-  function refreshFeed(articleId: string): void {
-    const row = deps.articles.findById(articleId);
+  async function refreshFeed(articleId: string): Promise<void> {
+    const row = await deps.articles.findById(articleId);
     if (!row) return;
-    const rel = deps.articles.relations(articleId);
-    deps.feed.replace({
+    const rel = await deps.articles.relations(articleId);
+    const entry = {
       articleId,
       keys: [
         'all',
         `status:${row.status}`,
-        ...sectionKeys([row.sectionId, ...rel.secondarySectionIds]),
+        ...(await sectionKeys([row.sectionId, ...rel.secondarySectionIds])),
         ...rel.authorIds.map((id) => `author:${id}`),
         ...rel.tagIds.map((id) => `tag:${id}`),
       ],
       publicAt: row.status === 'published' || row.status === 'scheduled' ? row.publishedAt : null,
       publishedSort: row.publishedAt ?? UNPUBLISHED_SORT,
       updatedAt: row.updatedAt,
-    });
+    };
+    const before = await deps.feed.replace(entry);
+    deps.feed.changed(feedChangeKeys(articleId, before, entry));
   }
 
   return {
     assemble,
 
-    get(id: string, hasToken: boolean): ArticleDto {
-      return assemble([visibleOrNotFound(deps.articles.findById(id), hasToken)], hasToken, true)[0] as ArticleDto;
+    async get(id: string, hasToken: boolean): Promise<ArticleDto> {
+      return (await assemble([visibleOrNotFound(await deps.articles.findById(id), hasToken)], hasToken, true))[0] as ArticleDto;
     },
 
-    getBySlug(slug: string, hasToken: boolean): ArticleDto {
-      return assemble([visibleOrNotFound(deps.articles.findBySlug(slug), hasToken)], hasToken, true)[0] as ArticleDto;
+    async getBySlug(slug: string, hasToken: boolean): Promise<ArticleDto> {
+      return (await assemble([visibleOrNotFound(await deps.articles.findBySlug(slug), hasToken)], hasToken, true))[0] as ArticleDto;
     },
 
-    list(query: ArticleListQueryInput, hasToken: boolean): Page<ArticleSummaryDto> {
+    async list(query: ArticleListQueryInput, hasToken: boolean): Promise<Page<ArticleSummaryDto> & { lists: string[] }> {
       if (query.status !== undefined && !hasToken) throw new UnauthorizedError('The `status` filter needs a token.');
       const at = now();
       const keys: string[] = [];
       if (query.section !== undefined) {
-        const section = deps.sections.resolve(query.section);
+        const section = await deps.sections.resolve(query.section);
         if (!section) throw unknownFilter('section', 'section');
         keys.push(`section:${section.id}`);
       }
       if (query.author !== undefined) {
-        const author = deps.authors.findByIdOrSlug(query.author);
+        const author = await deps.authors.findByIdOrSlug(query.author);
         if (!author) throw unknownFilter('author', 'author');
         keys.push(`author:${author.id}`);
       }
       if (query.tag !== undefined) {
-        const tag = deps.tags.findBySlug(query.tag);
+        const tag = await deps.tags.findBySlug(query.tag);
         const visible =
-          tag && (hasToken || deps.feed.list({ keys: [`tag:${tag.id}`], publicOnly: true, now: at }, { column: 'published', descending: true, limit: 1 }).length > 0);
+          tag && (hasToken || (await deps.feed.list({ keys: [`tag:${tag.id}`], publicOnly: true, now: at }, { column: 'published', descending: true, limit: 1 })).length > 0);
         if (!tag || !visible) throw unknownFilter('tag', 'tag');
         keys.push(`tag:${tag.id}`);
       }
@@ -241,8 +264,8 @@ export function createArticleService(deps: {
       const limit = query.limit;
       let match: string | undefined;
       if (query.q !== undefined) {
-        match = toMatchQuery(query.q) ?? undefined;
-        if (match === undefined) return { data: [], page: { limit, nextCursor: null } };
+        match = deps.feed.matchQuery(query.q) ?? undefined;
+        if (match === undefined) return { data: [], page: { limit, nextCursor: null }, lists: keys };
         filter.match = match;
       }
 
@@ -250,7 +273,7 @@ export function createArticleService(deps: {
       let nextCursor: string | null = null;
       if (match !== undefined && query.sort === undefined) {
         if (cursor && cursor.k !== 'r') throw badCursor();
-        const hits = deps.feed.search({ ...filter, match }, cursor?.k === 'r' ? { r: cursor.r, s: cursor.s } : undefined, limit + 1);
+        const hits = await deps.feed.search({ ...filter, match }, cursor?.k === 'r' ? { r: cursor.r, s: cursor.s } : undefined, limit + 1);
         const page = hits.slice(0, limit);
         const last = page.at(-1);
         if (hits.length > limit && last) nextCursor = encodeCursor({ k: 'r', r: last.rank, s: last.seq });
@@ -259,7 +282,7 @@ export function createArticleService(deps: {
         const sort = query.sort ?? '-publishedAt';
         const kind = sort.endsWith('publishedAt') ? 'p' : 'u';
         if (cursor && cursor.k !== kind) throw badCursor();
-        const rows = deps.feed.list(filter, {
+        const rows = await deps.feed.list(filter, {
           column: kind === 'p' ? 'published' : 'updated',
           descending: sort.startsWith('-'),
           after: cursor && cursor.k === kind ? { v: cursor.v, id: cursor.id } : undefined,
@@ -271,8 +294,8 @@ export function createArticleService(deps: {
         ids = page.map((r) => r.articleId);
       }
 
-      const rows = deps.articles.findByIds(ids);
-      const data = assemble(rows, hasToken, false) as ArticleSummaryDto[];
+      const rows = await deps.articles.findByIds(ids);
+      const data = (await assemble(rows, hasToken, false)) as ArticleSummaryDto[];
       if (match !== undefined && query.q !== undefined) {
         const byId = new Map(rows.map((r) => [r.id, r]));
         for (const item of data) {
@@ -281,12 +304,12 @@ export function createArticleService(deps: {
           if (snippet !== null) item.snippet = snippet;
         }
       }
-      return { data, page: { limit, nextCursor } };
+      return { data, page: { limit, nextCursor }, lists: keys };
     },
 
     /** Stores a complete article (new or changed) with its relations, feed rows and a revision. */
-    save(record: ArticleRecord, createdBy: string, isNew: boolean): ArticleDto {
-      return deps.articles.transaction(() => {
+    async save(record: ArticleRecord, createdBy: string, isNew: boolean): Promise<ArticleDto> {
+      return deps.articles.transaction(async () => {
         const row = {
           id: record.id,
           slug: record.slug,
@@ -309,19 +332,19 @@ export function createArticleService(deps: {
           createdAt: record.createdAt,
           updatedAt: record.updatedAt,
         };
-        if (isNew) deps.articles.insert(row);
-        else deps.articles.update(row);
-        deps.articles.setBylines(record.id, record.authorIds);
-        deps.articles.setSecondarySections(record.id, record.secondarySectionIds);
-        deps.articles.setTags(record.id, record.tagIds);
-        deps.articles.setRelatedLinks(record.id, record.relatedLinks);
-        deps.articles.setImageUses(record.id, [
+        if (isNew) await deps.articles.insert(row);
+        else await deps.articles.update(row);
+        await deps.articles.setBylines(record.id, record.authorIds);
+        await deps.articles.setSecondarySections(record.id, record.secondarySectionIds);
+        await deps.articles.setTags(record.id, record.tagIds);
+        await deps.articles.setRelatedLinks(record.id, record.relatedLinks);
+        await deps.articles.setImageUses(record.id, [
           ...(record.leadImage ? [record.leadImage.imageId] : []),
           ...record.body.flatMap((b) => (b.type === 'image' ? [b.imageId] : [])),
         ]);
-        refreshFeed(record.id);
-        const dto = assemble([deps.articles.findById(record.id)!], true, true)[0] as ArticleDto;
-        deps.articles.insertRevision({
+        await refreshFeed(record.id);
+        const dto = (await assemble([(await deps.articles.findById(record.id))!], true, true))[0] as ArticleDto;
+        await deps.articles.insertRevision({
           articleId: record.id,
           revision: record.version,
           createdAt: record.updatedAt,
@@ -334,9 +357,18 @@ export function createArticleService(deps: {
 
     refreshFeed,
 
+    /** Deletes an article (its relations and list rows go with it). */
+    async remove(id: string): Promise<void> {
+      await deps.articles.transaction(async () => {
+        const before = await deps.feed.entryOf(id);
+        await deps.articles.delete(id);
+        deps.feed.changed(feedChangeKeys(id, before, null));
+      });
+    },
+
     /** The stored record of an article (what a revision restores and a PATCH starts from). */
-    record(row: ArticleRow): ArticleRecord {
-      const rel = deps.articles.relations(row.id);
+    async record(row: ArticleRow): Promise<ArticleRecord> {
+      const rel = await deps.articles.relations(row.id);
       return {
         id: row.id,
         slug: row.slug,

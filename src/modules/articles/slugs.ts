@@ -17,11 +17,11 @@ export function tagSlug(name: string): string {
 }
 
 /** `base`, or `base-2`, `base-3`, … — the first that `taken` says is free. */
-export function firstFreeSlug(base: string, taken: (slug: string) => boolean): string {
-  if (!taken(base)) return base;
+export async function firstFreeSlug(base: string, taken: (slug: string) => Promise<boolean>): Promise<string> {
+  if (!(await taken(base))) return base;
   for (let n = 2; ; n++) {
     const suffix = `-${n}`;
     const candidate = `${base.slice(0, MAX - suffix.length)}${suffix}`;
-    if (!taken(candidate)) return candidate;
+    if (!(await taken(candidate))) return candidate;
   }
 }

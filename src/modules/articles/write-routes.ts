@@ -48,7 +48,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
       },
     },
     async (request, reply) => {
-      const article = opts.editor.create(request.body, requireToken(request));
+      const article = await opts.editor.create(request.body, requireToken(request));
       reply.code(201).header('location', `/v1/articles/${article.id}`);
       return withEtag(reply, article);
     },
@@ -70,7 +70,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
       },
     },
     async (request, reply) =>
-      withEtag(reply, opts.editor.patch(request.params.id, request.body, requireToken(request), request.headers['if-match'])),
+      withEtag(reply, await opts.editor.patch(request.params.id, request.body, requireToken(request), request.headers['if-match'])),
   );
 
   app.delete(
@@ -87,7 +87,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
       },
     },
     async (request, reply) => {
-      opts.editor.delete(request.params.id, requireToken(request));
+      await opts.editor.delete(request.params.id, requireToken(request));
       return reply.code(204).send(null);
     },
   );
@@ -108,7 +108,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
       },
     },
     async (request, reply) =>
-      withEtag(reply, opts.editor.publish(request.params.id, request.body?.publishAt, requireToken(request), request.headers['if-match'])),
+      withEtag(reply, await opts.editor.publish(request.params.id, request.body?.publishAt, requireToken(request), request.headers['if-match'])),
   );
 
   app.post(
@@ -126,7 +126,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
         response: { 200: ArticleSchema, ...problems(400, 401, 403, 404, 412, 415, 429) },
       },
     },
-    async (request, reply) => withEtag(reply, opts.editor.unpublish(request.params.id, requireToken(request), request.headers['if-match'])),
+    async (request, reply) => withEtag(reply, await opts.editor.unpublish(request.params.id, requireToken(request), request.headers['if-match'])),
   );
 
   app.post(
@@ -144,7 +144,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
         response: { 200: ArticleSchema, ...problems(400, 401, 403, 404, 412, 415, 429) },
       },
     },
-    async (request, reply) => withEtag(reply, opts.editor.archive(request.params.id, requireToken(request), request.headers['if-match'])),
+    async (request, reply) => withEtag(reply, await opts.editor.archive(request.params.id, requireToken(request), request.headers['if-match'])),
   );
 
   app.get(
@@ -164,7 +164,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
     },
     async (request, reply) => {
       requireToken(request);
-      const page = opts.editor.revisions(request.params.id, request.query);
+      const page = await opts.editor.revisions(request.params.id, request.query);
       setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
       return page;
     },
@@ -186,7 +186,7 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
     },
     async (request) => {
       requireToken(request);
-      return opts.editor.revision(request.params.id, request.params.revision);
+      return await opts.editor.revision(request.params.id, request.params.revision);
     },
   );
 
@@ -205,6 +205,6 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
       },
     },
     async (request, reply) =>
-      withEtag(reply, opts.editor.restore(request.params.id, request.params.revision, requireToken(request))),
+      withEtag(reply, await opts.editor.restore(request.params.id, request.params.revision, requireToken(request))),
   );
 };

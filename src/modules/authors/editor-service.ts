@@ -8,8 +8,8 @@ import type { AuthorCreateInput, AuthorDto, AuthorPatchInput } from './schemas.t
 import { toAuthorDto } from './service.ts';
 
 export function createAuthorEditor({ authors, now = Date.now }: { authors: AuthorRepository; now?: () => number }) {
-  function claimSlug(slug: string, selfId?: string): string {
-    const other = authors.findBySlug(slug);
+  async function claimSlug(slug: string, selfId?: string): Promise<string> {
+    const other = await authors.findBySlug(slug);
     if (other && other.id !== selfId) {
       throw new ConflictError(`The slug \`${slug}\` is taken by another author.`, [{ in: 'body', path: 'slug', message: 'Slug already in use' }]);
     }
@@ -17,13 +17,13 @@ export function createAuthorEditor({ authors, now = Date.now }: { authors: Autho
   }
 
   return {
-    create(input: AuthorCreateInput, principal: Principal): AuthorDto {
+    async create(input: AuthorCreateInput, principal: Principal): Promise<AuthorDto> {
       requireRoleOf(principal, 'editor');
-      return authors.transaction(() => {
+      return authors.transaction(async () => {
         const id = uuidv7();
-        const slug = claimSlug(input.slug ?? (slugFrom(input.name) || `author-${id.slice(-8)}`));
+        const slug = await claimSlug(input.slug ?? (slugFrom(input.name) || `author-${id.slice(-8)}`));
         const at = now();
-        authors.insert({
+        await authors.insert({
           id,
           slug,
           name: input.name,
@@ -33,31 +33,31 @@ export function createAuthorEditor({ authors, now = Date.now }: { authors: Autho
           createdAt: at,
           updatedAt: at,
         });
-        return toAuthorDto(authors.findById(id)!);
+        return toAuthorDto((await authors.findById(id))!);
       });
     },
 
-    patch(id: string, input: AuthorPatchInput, principal: Principal): AuthorDto {
-      return authors.transaction(() => {
-        const author = authors.findById(id);
+    async patch(id: string, input: AuthorPatchInput, principal: Principal): Promise<AuthorDto> {
+      return authors.transaction(async () => {
+        const author = await authors.findById(id);
         if (!author) throw new NotFoundError('Author');
         requireRoleOf(principal, 'editor');
-        authors.update(id, {
+        await authors.update(id, {
           ...input,
-          ...(input.slug !== undefined ? { slug: claimSlug(input.slug, id) } : {}),
+          ...(input.slug !== undefined ? { slug: await claimSlug(input.slug, id) } : {}),
           updatedAt: now(),
         });
-        return toAuthorDto(authors.findById(id)!);
+        return toAuthorDto((await authors.findById(id))!);
       });
     },
 
-    delete(id: string, principal: Principal): void {
-      authors.transaction(() => {
-        if (!authors.findById(id)) throw new NotFoundError('Author');
+    async delete(id: string, principal: Principal): Promise<void> {
+      await authors.transaction(async () => {
+        if (!(await authors.findById(id))) throw new NotFoundError('Author');
         requireRoleOf(principal, 'editor');
-        const bylines = authors.bylineCount(id);
+        const bylines = await authors.bylineCount(id);
         if (bylines > 0) throw new ConflictError(`The author is still on ${bylines} byline(s).`);
-        authors.delete(id);
+        await authors.delete(id);
       });
     },
   };

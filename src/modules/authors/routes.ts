@@ -19,7 +19,7 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
       },
     },
     async (request, reply) => {
-      const page = opts.authors.list(request.query);
+      const page = await opts.authors.list(request.query);
       setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
       return page;
     },

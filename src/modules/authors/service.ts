@@ -16,18 +16,18 @@ export function toAuthorRef(row: AuthorRow): AuthorRefDto {
 
 export function createAuthorService({ authors }: { authors: AuthorRepository }) {
   return {
-    list(query: { limit: number; cursor?: string }): Page<AuthorDto> {
+    async list(query: { limit: number; cursor?: string }): Promise<Page<AuthorDto>> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, AuthorCursor).s;
-      const rows = authors.list({ afterSlug: after, limit: query.limit + 1 });
+      const rows = await authors.list({ afterSlug: after, limit: query.limit + 1 });
       return pageFrom(rows, query.limit, (last) => ({ s: last.slug }), toAuthorDto);
     },
-    get(id: string): AuthorDto {
-      const row = authors.findById(id);
+    async get(id: string): Promise<AuthorDto> {
+      const row = await authors.findById(id);
       if (!row) throw new NotFoundError('Author');
       return toAuthorDto(row);
     },
-    getBySlug(slug: string): AuthorDto {
-      const row = authors.findBySlug(slug);
+    async getBySlug(slug: string): Promise<AuthorDto> {
+      const row = await authors.findBySlug(slug);
       if (!row) throw new NotFoundError('Author');
       return toAuthorDto(row);
     },

@@ -23,7 +23,7 @@ export const authorWriteRoutes: FastifyPluginAsyncZod<{ editor: AuthorEditor }> 
       },
     },
     async (request, reply) => {
-      const author = opts.editor.create(request.body, requireToken(request));
+      const author = await opts.editor.create(request.body, requireToken(request));
       reply.code(201).header('location', `/v1/authors/${author.id}`);
       return author;
     },
@@ -61,7 +61,7 @@ export const authorWriteRoutes: FastifyPluginAsyncZod<{ editor: AuthorEditor }> 
       },
     },
     async (request, reply) => {
-      opts.editor.delete(request.params.id, requireToken(request));
+      await opts.editor.delete(request.params.id, requireToken(request));
       return reply.code(204).send(null);
     },
   );

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Db } from '../../db/client.ts';
+import type { Database } from '../../db/database.ts';
 import { noQuery } from '../../http/common-schemas.ts';
 import { problems } from '../../http/responses.ts';
 
 const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 
-export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, opts) => {
+export const healthRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, opts) => {
   app.get(
     '/health',
     {
@@ -20,7 +20,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ db: Db }> = async (app, opts)
       },
     },
     async (_request, reply) => {
-      opts.db.$client.prepare('select 1').get();
+      await opts.db.ping();
       reply.header('cache-control', 'no-store');
       return { status: 'ok' as const };
     },

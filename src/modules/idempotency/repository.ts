@@ -1,39 +1,35 @@
 import { and, eq, lt } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { idempotencyKeys } from '../../db/schema.ts';
+import type { Database } from '../../db/database.ts';
+import type { idempotencyKeys as KeysTable } from '../../db/schema.ts';
 
-export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+export type IdempotencyRow = typeof KeysTable.$inferSelect;
 
-export function createIdempotencyRepository(db: Db) {
+export function createIdempotencyRepository(db: Database) {
+  const { idempotencyKeys } = db.tables;
+  const byKey = (tokenId: string, key: string) => and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key));
   return {
-    find(tokenId: string, key: string): IdempotencyRow | undefined {
-      return db
-        .select()
-        .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
-        .get();
+    async find(tokenId: string, key: string): Promise<IdempotencyRow | undefined> {
+      return (await db.q.select().from(idempotencyKeys).where(byKey(tokenId, key)).limit(1))[0];
     },
-    /** Reserves a key (status 0 = in progress); false when it is already there. */
-    reserve(tokenId: string, key: string, requestHash: string, at: number): boolean {
-      return (
-        db
+    /** Reserves a key (status 0 = in progress); false when it is already there (on any instance). */
+    async reserve(tokenId: string, key: string, requestHash: string, at: number): Promise<boolean> {
+      return db.transaction(async () => {
+        const rows = await db.q
           .insert(idempotencyKeys)
           .values({ tokenId, key, requestHash, statusCode: 0, responseBody: '', responseHeaders: {}, createdAt: at })
           .onConflictDoNothing()
-          .run().changes > 0
-      );
+          .returning({ key: idempotencyKeys.key });
+        return rows.length > 0;
+      });
     },
-    complete(tokenId: string, key: string, statusCode: number, responseBody: string, responseHeaders: Record<string, string>): void {
-      db.update(idempotencyKeys)
-        .set({ statusCode, responseBody, responseHeaders })
-        .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
-        .run();
+    async complete(tokenId: string, key: string, statusCode: number, responseBody: string, responseHeaders: Record<string, string>): Promise<void> {
+      await db.transaction(async () => void (await db.q.update(idempotencyKeys).set({ statusCode, responseBody, responseHeaders }).where(byKey(tokenId, key))));
     },
-    remove(tokenId: string, key: string): void {
-      db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key))).run();
+    async remove(tokenId: string, key: string): Promise<void> {
+      await db.transaction(async () => void (await db.q.delete(idempotencyKeys).where(byKey(tokenId, key))));
     },
-    purgeBefore(at: number): void {
-      db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, at)).run();
+    async purgeBefore(at: number): Promise<void> {
+      await db.transaction(async () => void (await db.q.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, at))));
     },
   };
 }

@@ -39,7 +39,7 @@ export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUr
       },
     },
     async (request, reply) => {
-      const page = opts.images.list(request.query, request.principal !== null);
+      const page = await opts.images.list(request.query, request.principal !== null);
       setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
       return page;
     },

@@ -54,9 +54,9 @@ export function createImageService({
   }
 
   /** The image row if the caller may see it (tokens see every image; the public only used ones). */
-  function visible(id: string, hasToken: boolean): ImageRow {
-    const row = images.findById(id);
-    if (!row || (!hasToken && !images.isPublic(id, now()))) throw new NotFoundError('Image');
+  async function visible(id: string, hasToken: boolean): Promise<ImageRow> {
+    const row = await images.findById(id);
+    if (!row || (!hasToken && !(await images.isPublic(id, now())))) throw new NotFoundError('Image');
     return row;
   }
 
@@ -64,23 +64,23 @@ export function createImageService({
     toDto,
 
     /** Image objects by id, for articles (visibility follows the article's). */
-    byIds(ids: string[]): Map<string, ImageRow> {
-      return new Map(images.findByIds([...new Set(ids)]).map((r) => [r.id, r]));
+    async byIds(ids: string[]): Promise<Map<string, ImageRow>> {
+      return new Map((await images.findByIds([...new Set(ids)])).map((r) => [r.id, r]));
     },
 
-    list(query: { limit: number; cursor?: string }, hasToken: boolean): Page<ImageDto> {
+    async list(query: { limit: number; cursor?: string }, hasToken: boolean): Promise<Page<ImageDto>> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ImageCursor);
-      const rows = images.list({ publicOnly: !hasToken, now: now(), after, limit: query.limit + 1 });
+      const rows = await images.list({ publicOnly: !hasToken, now: now(), after, limit: query.limit + 1 });
       return pageFrom(rows, query.limit, (last) => ({ t: last.createdAt, id: last.id }), (row) => toDto(row));
     },
 
-    get(id: string, hasToken: boolean): ImageDto {
-      return toDto(visible(id, hasToken));
+    async get(id: string, hasToken: boolean): Promise<ImageDto> {
+      return toDto(await visible(id, hasToken));
     },
 
     /** The file to send: the original, or a rendition made (once) on first request. */
     async file(id: string, query: { w?: number; format?: RenditionFormat }, hasToken: boolean): Promise<ImageFile> {
-      const row = visible(id, hasToken);
+      const row = await visible(id, hasToken);
       const cacheControl = `${hasToken ? 'private' : 'public'}, max-age=${YEAR}, immutable`;
       const base = row.filename.replace(/\.[^.]*$/, '');
       if (query.w === undefined && query.format === undefined) {

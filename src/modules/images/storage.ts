@@ -120,14 +120,14 @@ export function createMediaStorage(mediaDir: string) {
      * uploads whose row exists are moved into place, others deleted; partial uploads older
      * than `partMaxAgeMs` are deleted.
      */
-    async recoverIncoming(hasRow: (sha256: string) => boolean, partMaxAgeMs = 60 * 60 * 1000) {
+    async recoverIncoming(hasRow: (sha256: string) => Promise<boolean>, partMaxAgeMs = 60 * 60 * 1000) {
       const report = { recovered: 0, removed: 0 };
       const now = Date.now();
       for (const file of await listFiles(incoming)) {
         const name = path.basename(file);
         if (name.endsWith('.ready')) {
           const sha = name.split('.')[0]!;
-          if (hasRow(sha)) {
+          if (await hasRow(sha)) {
             await this.publish(file, sha);
             report.recovered++;
           } else {
@@ -143,7 +143,7 @@ export function createMediaStorage(mediaDir: string) {
     },
 
     /** recoverIncoming, then every original and rendition without a row is deleted. */
-    async gc(hasRow: (sha256: string) => boolean, partMaxAgeMs?: number) {
+    async gc(hasRow: (sha256: string) => Promise<boolean>, partMaxAgeMs?: number) {
       const report = await this.recoverIncoming(hasRow, partMaxAgeMs);
       for (const file of await listFiles(path.join(root, 'originals'))) {
         if (!hasRow(path.basename(file))) {
@@ -153,7 +153,7 @@ export function createMediaStorage(mediaDir: string) {
       }
       for (const file of await listFiles(path.join(root, 'renditions'))) {
         const sha = path.basename(file).split('-')[0]!;
-        if (!hasRow(sha)) {
+        if (!(await hasRow(sha))) {
           await fs.promises.rm(file, { force: true });
           report.removed++;
         }

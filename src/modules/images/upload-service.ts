@@ -91,7 +91,7 @@ export function createImageUploads(deps: {
         ready = await deps.storage.ready(received.tmpPath, received.sha256);
         const id = uuidv7();
         const at = now();
-        deps.images.insert({
+        await deps.images.insert({
           id,
           sha256: received.sha256,
           filename: safeFilename(file.filename, ext),
@@ -115,12 +115,12 @@ export function createImageUploads(deps: {
       }
     },
 
-    patch(id: string, input: ImagePatchInput, principal: Principal): ImageDto {
-      const row = deps.images.findById(id);
+    async patch(id: string, input: ImagePatchInput, principal: Principal): Promise<ImageDto> {
+      const row = await deps.images.findById(id);
       if (!row) throw new NotFoundError('Image');
       requireRoleOf(principal, 'writer');
       const { focalPoint, ...text } = input;
-      deps.images.update(id, {
+      await deps.images.update(id, {
         ...text,
         ...(focalPoint === undefined ? {} : { focalX: focalPoint?.x ?? null, focalY: focalPoint?.y ?? null }),
         updatedAt: now(),
@@ -129,34 +129,34 @@ export function createImageUploads(deps: {
     },
 
     async delete(id: string, principal: Principal): Promise<void> {
-      const row = deps.images.findById(id);
+      const row = await deps.images.findById(id);
       if (!row) throw new NotFoundError('Image');
       requireRoleOf(principal, 'editor');
-      const stillShared = deps.images.transaction(() => {
-        const used = deps.images.usage(id);
+      const stillShared = await deps.images.transaction(async () => {
+        const used = await deps.images.usage(id);
         if (used > 0) throw new ConflictError(`The image is used by ${used} article(s).`);
-        deps.images.delete(id);
-        return deps.images.findBySha256(row.sha256) !== undefined;
+        await deps.images.delete(id);
+        return (await deps.images.findBySha256(row.sha256)) !== undefined;
       });
       if (!stillShared) await deps.storage.remove(row.sha256);
     },
 
     /** Removes an image this request just created (its request failed after the upload). */
     async discard(id: string): Promise<void> {
-      const row = deps.images.findById(id);
+      const row = await deps.images.findById(id);
       if (!row) return;
-      deps.images.delete(id);
-      if (!deps.images.findBySha256(row.sha256)) await deps.storage.remove(row.sha256);
+      await deps.images.delete(id);
+      if (!(await deps.images.findBySha256(row.sha256))) await deps.storage.remove(row.sha256);
     },
 
     /** `npm run cms -- media gc`. */
     gc() {
-      return deps.storage.gc((sha) => deps.images.findBySha256(sha) !== undefined);
+      return deps.storage.gc(async (sha) => (await deps.images.findBySha256(sha)) !== undefined);
     },
 
     /** At start-up: only what a crash may have left between an upload's commit and its rename. */
     recover() {
-      return deps.storage.recoverIncoming((sha) => deps.images.findBySha256(sha) !== undefined);
+      return deps.storage.recoverIncoming(async (sha) => (await deps.images.findBySha256(sha)) !== undefined);
     },
   };
 }

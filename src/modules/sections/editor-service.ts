@@ -12,37 +12,37 @@ export function createSectionEditor(deps: {
   sections: SectionRepository;
   reads: SectionService;
   /** Rewrites the list memberships of every article in these sections (after a move). */
-  refreshArticlesIn: (sectionIds: string[]) => void;
+  refreshArticlesIn: (sectionIds: string[]) => Promise<void>;
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
   const repo = deps.sections;
 
-  function parentOf(parentId: string | null | undefined): SectionRow | null {
+  async function parentOf(parentId: string | null | undefined): Promise<SectionRow | null> {
     if (parentId === null || parentId === undefined) return null;
-    const parent = repo.findById(parentId);
+    const parent = await repo.findById(parentId);
     if (!parent) throw new UnprocessableError('The parent section does not exist.', [{ in: 'body', path: 'parentId', message: 'No such section' }]);
     return parent;
   }
 
-  function pathTaken(path: string, selfId?: string): void {
-    const other = repo.findByPath(path);
+  async function pathTaken(path: string, selfId?: string): Promise<void> {
+    const other = await repo.findByPath(path);
     if (other && other.id !== selfId) {
       throw new ConflictError(`A section with the path \`${path}\` exists.`, [{ in: 'body', path: 'slug', message: 'Slug already used by a sibling' }]);
     }
   }
 
   return {
-    create(input: SectionCreateInput, principal: Principal) {
+    async create(input: SectionCreateInput, principal: Principal) {
       requireRoleOf(principal, 'editor');
-      return repo.transaction(() => {
-        const parent = parentOf(input.parentId);
+      return repo.transaction(async () => {
+        const parent = await parentOf(input.parentId);
         const id = uuidv7();
         const slug = input.slug ?? (slugFrom(input.name) || `section-${id.slice(-8)}`);
         const path = parent ? `${parent.path}/${slug}` : slug;
-        pathTaken(path);
+        await pathTaken(path);
         const at = now();
-        repo.insert({
+        await repo.insert({
           id,
           slug,
           name: input.name,
@@ -50,7 +50,7 @@ export function createSectionEditor(deps: {
           parentId: parent?.id ?? null,
           path,
           depth: parent ? parent.depth + 1 : 0,
-          position: input.position ?? repo.nextPosition(parent?.id ?? null),
+          position: input.position ?? (await repo.nextPosition(parent?.id ?? null)),
           createdAt: at,
           updatedAt: at,
         });
@@ -58,13 +58,13 @@ export function createSectionEditor(deps: {
       });
     },
 
-    patch(id: string, input: SectionPatchInput, principal: Principal) {
-      return repo.transaction(() => {
-        const section = repo.findById(id);
+    async patch(id: string, input: SectionPatchInput, principal: Principal) {
+      return repo.transaction(async () => {
+        const section = await repo.findById(id);
         if (!section) throw new NotFoundError('Section');
         requireRoleOf(principal, 'editor');
         const at = now();
-        const parent = input.parentId === undefined ? (section.parentId ? repo.findById(section.parentId)! : null) : parentOf(input.parentId);
+        const parent = input.parentId === undefined ? (section.parentId ? (await repo.findById(section.parentId))! : null) : await parentOf(input.parentId);
         if (parent && (parent.id === section.id || parent.path.startsWith(`${section.path}/`))) {
           throw new ConflictError('A section cannot move under itself or one of its descendants.', [
             { in: 'body', path: 'parentId', message: 'Would create a cycle' },
@@ -74,38 +74,38 @@ export function createSectionEditor(deps: {
         const path = parent ? `${parent.path}/${slug}` : slug;
         const depth = parent ? parent.depth + 1 : 0;
         const moved = path !== section.path;
-        if (moved) pathTaken(path, id);
-        const affected = moved ? repo.subtree(section.path).map((s) => s.id) : [];
-        repo.update(id, {
+        if (moved) await pathTaken(path, id);
+        const affected = moved ? (await repo.subtree(section.path)).map((s) => s.id) : [];
+        await repo.update(id, {
           name: input.name ?? section.name,
           slug,
           description: input.description === undefined ? section.description : input.description,
           parentId: parent?.id ?? null,
           path,
           depth,
-          position: input.position ?? ((parent?.id ?? null) === section.parentId ? section.position : repo.nextPosition(parent?.id ?? null)),
+          position: input.position ?? ((parent?.id ?? null) === section.parentId ? section.position : await repo.nextPosition(parent?.id ?? null)),
           updatedAt: at,
         });
         if (moved) {
-          repo.moveDescendants(section.path, path, depth - section.depth, at);
-          deps.refreshArticlesIn(affected);
+          await repo.moveDescendants(section.path, path, depth - section.depth, at);
+          await deps.refreshArticlesIn(affected);
         }
         return deps.reads.get(id);
       });
     },
 
-    delete(id: string, principal: Principal): void {
-      repo.transaction(() => {
-        const section = repo.findById(id);
+    async delete(id: string, principal: Principal): Promise<void> {
+      await repo.transaction(async () => {
+        const section = await repo.findById(id);
         if (!section) throw new NotFoundError('Section');
         requireRoleOf(principal, 'editor');
-        const usage = repo.usage(id);
+        const usage = await repo.usage(id);
         if (usage.children > 0 || usage.articles > 0) {
           throw new ConflictError(
             `The section is still in use (${usage.children} child section(s), ${usage.articles} article(s)).`,
           );
         }
-        repo.delete(id);
+        await repo.delete(id);
       });
     },
 

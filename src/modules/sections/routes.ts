@@ -19,7 +19,7 @@ export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; pu
       },
     },
     async (request, reply) => {
-      const page = opts.sections.list(request.query);
+      const page = await opts.sections.list(request.query);
       setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
       return page;
     },

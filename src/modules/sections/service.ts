@@ -26,26 +26,26 @@ export function toSectionRef(row: Pick<SectionRow, 'id' | 'slug' | 'name' | 'pat
 
 export function createSectionService({ sections }: { sections: SectionRepository }) {
   return {
-    list(query: { path?: string; limit: number; cursor?: string }): Page<SectionDto> {
+    async list(query: { path?: string; limit: number; cursor?: string }): Promise<Page<SectionDto>> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SectionCursor).p;
-      const rows = sections.list({ path: query.path, afterPath: after, limit: query.limit + 1 });
+      const rows = await sections.list({ path: query.path, afterPath: after, limit: query.limit + 1 });
       return pageFrom(rows, query.limit, (last) => ({ p: last.path }), toSectionDto);
     },
 
-    get(id: string) {
-      const row = sections.findById(id);
+    async get(id: string) {
+      const row = await sections.findById(id);
       if (!row) throw new NotFoundError('Section');
       return {
         ...toSectionDto(row),
-        breadcrumbs: this.breadcrumbs([row.path])[0]!,
-        children: sections.children(row.id).map(toSectionDto),
+        breadcrumbs: (await this.breadcrumbs([row.path]))[0]!,
+        children: (await sections.children(row.id)).map(toSectionDto),
       };
     },
 
     /** Root-first breadcrumb trails for several section paths, in one query. */
-    breadcrumbs(paths: string[]): SectionRefDto[][] {
+    async breadcrumbs(paths: string[]): Promise<SectionRefDto[][]> {
       const all = [...new Set(paths.flatMap(ancestorPaths))];
-      const byPath = new Map(sections.findByPaths(all).map((r) => [r.path, r]));
+      const byPath = new Map((await sections.findByPaths(all)).map((r) => [r.path, r]));
       return paths.map((p) =>
         ancestorPaths(p)
           .map((a) => byPath.get(a))
@@ -55,7 +55,7 @@ export function createSectionService({ sections }: { sections: SectionRepository
     },
 
     /** The section itself and the ids of it and every ancestor (the feed keys it lists under). */
-    resolve(idOrPath: string): SectionRow | undefined {
+    resolve(idOrPath: string): Promise<SectionRow | undefined> {
       return sections.findByIdOrPath(idOrPath);
     },
   };

@@ -23,7 +23,7 @@ export const sectionWriteRoutes: FastifyPluginAsyncZod<{ editor: SectionEditor }
       },
     },
     async (request, reply) => {
-      const section = opts.editor.create(request.body, requireToken(request));
+      const section = await opts.editor.create(request.body, requireToken(request));
       reply.code(201).header('location', `/v1/sections/${section.id}`);
       return section;
     },
@@ -60,7 +60,7 @@ export const sectionWriteRoutes: FastifyPluginAsyncZod<{ editor: SectionEditor }
       },
     },
     async (request, reply) => {
-      opts.editor.delete(request.params.id, requireToken(request));
+      await opts.editor.delete(request.params.id, requireToken(request));
       return reply.code(204).send(null);
     },
   );

@@ -18,7 +18,7 @@ export const tagRoutes: FastifyPluginAsyncZod<{ tags: TagService; publicUrl?: st
       },
     },
     async (request, reply) => {
-      const page = opts.tags.list(request.query, request.principal !== null);
+      const page = await opts.tags.list(request.query, request.principal !== null);
       setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
       return page;
     },

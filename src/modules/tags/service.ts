@@ -7,9 +7,9 @@ const TagCursor = z.object({ s: z.string() });
 
 export function createTagService({ tags, now = Date.now }: { tags: TagRepository; now?: () => number }) {
   return {
-    list(query: { limit: number; cursor?: string }, hasToken: boolean): Page<TagDto> {
+    async list(query: { limit: number; cursor?: string }, hasToken: boolean): Promise<Page<TagDto>> {
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, TagCursor).s;
-      const rows = tags.list({ publicOnly: !hasToken, now: now(), afterSlug: after, limit: query.limit + 1 });
+      const rows = await tags.list({ publicOnly: !hasToken, now: now(), afterSlug: after, limit: query.limit + 1 });
       return pageFrom(rows, query.limit, (last) => ({ s: last.slug }), (row) => row);
     },
   };

@@ -1,28 +1,29 @@
 import { count, desc, eq } from 'drizzle-orm';
-import type { Db } from '../../db/client.ts';
-import { apiTokens, type TokenRole } from '../../db/schema.ts';
+import type { Database } from '../../db/database.ts';
+import type { apiTokens as TokensTable, TokenRole } from '../../db/schema.ts';
 
-export type TokenRow = typeof apiTokens.$inferSelect;
+export type TokenRow = typeof TokensTable.$inferSelect;
 
-export function createTokenRepository(db: Db) {
+export function createTokenRepository(db: Database) {
+  const { apiTokens } = db.tables;
   return {
-    insert(row: { id: string; name: string; role: TokenRole; tokenHash: string; createdAt: number }): void {
-      db.insert(apiTokens).values(row).run();
+    async insert(row: { id: string; name: string; role: TokenRole; tokenHash: string; createdAt: number }): Promise<void> {
+      await db.transaction(async () => void (await db.q.insert(apiTokens).values(row)));
     },
-    findByHash(tokenHash: string): TokenRow | undefined {
-      return db.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).get();
+    async findByHash(tokenHash: string): Promise<TokenRow | undefined> {
+      return (await db.q.select().from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).limit(1))[0];
     },
-    list(): TokenRow[] {
-      return db.select().from(apiTokens).orderBy(desc(apiTokens.createdAt)).all();
+    async list(): Promise<TokenRow[]> {
+      return db.q.select().from(apiTokens).orderBy(desc(apiTokens.createdAt));
     },
-    count(): number {
-      return db.select({ n: count() }).from(apiTokens).get()?.n ?? 0;
+    async count(): Promise<number> {
+      return (await db.q.select({ n: count() }).from(apiTokens))[0]?.n ?? 0;
     },
-    touch(id: string, at: number): void {
-      db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, id)).run();
+    async touch(id: string, at: number): Promise<void> {
+      await db.transaction(async () => void (await db.q.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, id))));
     },
-    revoke(id: string, at: number): boolean {
-      return db.update(apiTokens).set({ revokedAt: at }).where(eq(apiTokens.id, id)).run().changes > 0;
+    async revoke(id: string, at: number): Promise<boolean> {
+      return db.transaction(async () => (await db.q.update(apiTokens).set({ revokedAt: at }).where(eq(apiTokens.id, id)).returning({ id: apiTokens.id })).length > 0);
     },
   };
 }

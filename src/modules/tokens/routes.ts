@@ -11,7 +11,7 @@ import type { TokenService } from './service.ts';
 
 const secured = [{ bearerAuth: [] }];
 
-type TokenView = ReturnType<TokenService['list']>[number];
+type TokenView = Awaited<ReturnType<TokenService['list']>>[number];
 const toDto = (t: TokenView) => ({
   id: t.id,
   name: t.name,
@@ -38,7 +38,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ tokens: TokenService }> = asyn
     },
     async (request) => {
       requireRole(request, 'admin');
-      return { data: opts.tokens.list().map(toDto) };
+      return { data: (await opts.tokens.list()).map(toDto) };
     },
   );
 
@@ -57,8 +57,8 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ tokens: TokenService }> = asyn
     },
     async (request, reply) => {
       requireRole(request, 'admin');
-      const { id, token } = opts.tokens.create(request.body.name, request.body.role);
-      const created = opts.tokens.list().find((t) => t.id === id)!;
+      const { id, token } = await opts.tokens.create(request.body.name, request.body.role);
+      const created = (await opts.tokens.list()).find((t) => t.id === id)!;
       reply.code(201).header('cache-control', 'no-store');
       return { ...toDto(created), token };
     },
@@ -79,10 +79,10 @@ export const tokenRoutes: FastifyPluginAsyncZod<{ tokens: TokenService }> = asyn
       },
     },
     async (request, reply) => {
-      const exists = opts.tokens.list().some((t) => t.id === request.params.id);
+      const exists = (await opts.tokens.list()).some((t) => t.id === request.params.id);
       if (!exists) throw new NotFoundError('Token');
       requireRole(request, 'admin');
-      opts.tokens.revoke(request.params.id);
+      await opts.tokens.revoke(request.params.id);
       return reply.code(204).send(null);
     },
   );

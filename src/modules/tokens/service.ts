@@ -17,35 +17,35 @@ export function hashToken(token: string): string {
 
 export function createTokenService({ tokens, now = Date.now }: { tokens: TokenRepository; now?: () => number }) {
   return {
-    create(name: string, role: TokenRole): { id: string; token: string } {
+    async create(name: string, role: TokenRole): Promise<{ id: string; token: string }> {
       const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
       const id = uuidv7();
-      tokens.insert({ id, name, role, tokenHash: hashToken(token), createdAt: now() });
+      await tokens.insert({ id, name, role, tokenHash: hashToken(token), createdAt: now() });
       return { id, token };
     },
 
     /** The principal for a presented token, or null when it is unknown or revoked. */
-    authenticate(token: string): Principal | null {
+    async authenticate(token: string): Promise<Principal | null> {
       const hash = hashToken(token);
-      const row = tokens.findByHash(hash);
+      const row = await tokens.findByHash(hash);
       if (!row || row.revokedAt !== null) return null;
       // The lookup is by hash; compare again in constant time so no timing reveals a near match.
       if (!timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) return null;
       const at = now();
-      if (row.lastUsedAt === null || at - row.lastUsedAt > TOUCH_INTERVAL_MS) tokens.touch(row.id, at);
+      if (row.lastUsedAt === null || at - row.lastUsedAt > TOUCH_INTERVAL_MS) await tokens.touch(row.id, at);
       return { tokenId: row.id, name: row.name, role: row.role };
     },
 
-    list() {
-      return tokens.list().map(({ tokenHash: _hash, ...rest }) => rest);
+    async list() {
+      return (await tokens.list()).map(({ tokenHash: _hash, ...rest }) => rest);
     },
 
-    revoke(id: string): boolean {
+    revoke(id: string): Promise<boolean> {
       return tokens.revoke(id, now());
     },
 
-    isEmpty(): boolean {
-      return tokens.count() === 0;
+    async isEmpty(): Promise<boolean> {
+      return (await tokens.count()) === 0;
     },
   };
 }

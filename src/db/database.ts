@@ -1,0 +1,122 @@
+// The one place that decides the engine (`CMS_DB`): a `postgres://` or `postgresql://` URL is
+// PostgreSQL, anything else a SQLite file. Both are served through one async interface:
+//
+// - `db.q` is the Drizzle handle of the current context: the open transaction's inside
+//   `db.transaction()`, else the shared one. Repositories use only the part of Drizzle's
+//   builder API the two dialects share (select/insert/update/delete, `.returning()`, awaited),
+//   typed as SQLite's; what differs lives in `db.dialect` (dialects/sqlite.ts, postgres.ts).
+// - `db.transaction(fn)` runs `fn` as one transaction; a nested call joins the open one.
+//   Every write goes through it ("every write one transaction").
+import type { SQL } from 'drizzle-orm';
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+/** The Drizzle handle repositories build queries on (PostgreSQL's is cast to this shape). */
+export type Q = BaseSQLiteDatabase<'sync' | 'async', unknown, Schema>;
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Dialect {
+  engine: Engine;
+  /** A time (ms since the epoch) as a bound parameter in raw SQL. */
+  time(ms: number): unknown;
+  /** A time column read through raw SQL back to ms since the epoch. */
+  readTime(value: unknown): number;
+  /**
+   * A column in a condition that must not steer the choice of index (SQLite: `+col`, which
+   * keeps its planner on the index of the range column; PostgreSQL's planner needs no hint).
+   */
+  notForIndex(column: string): string;
+  /** Rows of a raw query. */
+  all<T>(q: Q, query: SQL): Promise<T[]>;
+  /** True for errors that mean "the database is unreachable right now" (answered 503). */
+  isUnavailable(error: unknown): boolean;
+  /** The field named by a unique-constraint violation, or null when the error is not one. */
+  uniqueViolation(error: unknown): string | null;
+}
+
+export interface Database {
+  engine: Engine;
+  /** Where it is, for messages: a file path, or `host:port/database` (never a password). */
+  label: string;
+  readonly q: Q;
+  tables: Schema;
+  dialect: Dialect;
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** True inside `transaction()`. */
+  inTransaction(): boolean;
+  /**
+   * Notes cache keys the open transaction changes. They are stored in `changes` with the
+   * transaction (so every instance and process learns of them) and, once it commits, handed
+   * to this process's `onCommit` listeners at once.
+   */
+  changed(keys: Iterable<string>): void;
+  /** Listens to the keys of each transaction this process commits. */
+  onCommit(listener: (keys: string[]) => void): () => void;
+  /** Checks that the database answers (health). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(url);
+}
+
+export interface OpenOptions {
+  /** PostgreSQL pool size (`CMS_DB_POOL`). */
+  pool?: number;
+}
+
+export async function openDatabase(url: string, opts: OpenOptions = {}): Promise<Database> {
+  if (isPostgresUrl(url)) {
+    const { openPostgres } = await import('./dialects/postgres.ts');
+    return openPostgres(url, opts.pool ?? 10);
+  }
+  const { openSqlite } = await import('./dialects/sqlite.ts');
+  return openSqlite(url);
+}
+
+export async function closeDatabase(db: Database): Promise<void> {
+  await db.close();
+}
+
+/** What a transaction carries besides its Drizzle handle: the cache keys it changed. */
+export interface TxContext {
+  q: Q;
+  keys: Set<string>;
+}
+
+/**
+ * The parts of the transaction protocol both engines share: the change row written inside
+ * the transaction, and the listeners told after the commit.
+ */
+export function changeTracking(now: () => number = Date.now) {
+  const listeners = new Set<(keys: string[]) => void>();
+  return {
+    changed(ctx: TxContext | undefined, keys: Iterable<string>) {
+      if (!ctx) throw new Error('db.changed() outside a transaction');
+      for (const k of keys) ctx.keys.add(k);
+    },
+    /** Writes the change row (call just before COMMIT). */
+    async flush(ctx: TxContext, tables: Schema): Promise<string[]> {
+      if (ctx.keys.size === 0) return [];
+      const keys = [...ctx.keys].sort();
+      await ctx.q.insert(tables.changes).values({ keys: keys.join(' '), createdAt: now() });
+      return keys;
+    },
+    committed(keys: string[]) {
+      if (keys.length === 0) return;
+      for (const l of listeners) {
+        try {
+          l(keys);
+        } catch {
+          // A listener's failure (a closing cache) must not fail a committed write.
+        }
+      }
+    },
+    onCommit(listener: (keys: string[]) => void) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+}

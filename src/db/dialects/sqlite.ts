@@ -1,0 +1,105 @@
+// SQLite: better-sqlite3 with its pragmas, and what only SQLite speaks.
+//
+// better-sqlite3 is synchronous and its transactions take a synchronous callback, while our
+// repositories are async. So a SQLite database is two connections to one WAL file:
+// - a writer, used only inside `transaction()`, which an async mutex gives to one transaction
+//   at a time (`BEGIN IMMEDIATE` … `COMMIT`): no other request's statement can slip into an
+//   open transaction while it awaits;
+// - a reader for everything else, which (WAL) sees only committed data, never a transaction
+//   half done.
+import fs from 'node:fs';
+import path from 'node:path';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Mutex } from 'async-mutex';
+import Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import * as schema from '../schema.ts';
+import { changeTracking, type Database as Db, type Dialect, type Q, type TxContext } from '../database.ts';
+
+function connect(file: string): Database.Database {
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: a write acknowledged to a client survives a power cut, not only a process crash.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}
+
+export const sqliteDialect: Dialect = {
+  engine: 'sqlite',
+  time: (ms) => ms,
+  readTime: (value) => value as number,
+  notForIndex: (column) => `+${column}`,
+  async all<T>(q: Q, query: SQL): Promise<T[]> {
+    return (q as unknown as { all: (s: SQL) => T[] }).all(query);
+  },
+  isUnavailable: () => false,
+  uniqueViolation(error) {
+    const e = error as { code?: string; message?: string };
+    if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+    // "UNIQUE constraint failed: articles.slug"
+    return /failed: \w+\.(\w+)/.exec(e.message ?? '')?.[1] ?? 'id';
+  },
+};
+
+export interface SqliteDatabase extends Db {
+  /** The writer connection (backups, pragmas in tests). */
+  writer: Database.Database;
+  reader: Database.Database;
+}
+
+export function openSqlite(file: string): SqliteDatabase {
+  const memory = file === ':memory:';
+  if (!memory) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const writer = connect(file);
+  // An in-memory database is private to its connection: one connection serves both roles.
+  const reader = memory ? writer : connect(file);
+  const writeDb = drizzle(writer, { schema }) as unknown as Q;
+  const readDb = memory ? writeDb : (drizzle(reader, { schema }) as unknown as Q);
+  const context = new AsyncLocalStorage<TxContext>();
+  const mutex = new Mutex();
+  const changes = changeTracking();
+
+  return {
+    engine: 'sqlite',
+    label: file,
+    writer,
+    reader,
+    tables: schema,
+    dialect: sqliteDialect,
+    get q() {
+      return context.getStore()?.q ?? readDb;
+    },
+    inTransaction: () => context.getStore() !== undefined,
+    changed: (keys) => changes.changed(context.getStore(), keys),
+    onCommit: (listener) => changes.onCommit(listener),
+    async transaction<T>(fn: () => Promise<T>): Promise<T> {
+      if (context.getStore()) return fn();
+      const { result, keys } = await mutex.runExclusive(async () => {
+        writer.exec('BEGIN IMMEDIATE');
+        try {
+          const ctx: TxContext = { q: writeDb, keys: new Set() };
+          const result = await context.run(ctx, fn);
+          const keys = await context.run(ctx, () => changes.flush(ctx, schema));
+          writer.exec('COMMIT');
+          return { result, keys };
+        } catch (error) {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+          throw error;
+        }
+      });
+      changes.committed(keys);
+      return result;
+    },
+    async ping() {
+      reader.prepare('select 1').get();
+    },
+    async close() {
+      await mutex.waitForUnlock();
+      if (reader !== writer && reader.open) reader.close();
+      if (writer.open) writer.close();
+    },
+  };
+}

@@ -1,0 +1,303 @@
+// The PostgreSQL twin of schema.ts: the same tables, columns, keys and indexes under the same
+// names, so that the repositories run unchanged on either engine (test/db/schema-parity.test.ts
+// keeps the two in step). Migrations: `npm run db:generate` → migrations/postgres/.
+//
+// What differs, and why:
+// - times are `timestamptz` holding milliseconds (`ms` below): rows read back as the same
+//   epoch-millisecond numbers as on SQLite;
+// - JSON columns are `json`, not `jsonb`: `json` keeps the text as written, so key order (and
+//   thus every ETag) is the same as on SQLite;
+// - full-text search is a weighted `tsvector` column with a GIN index, written by the article
+//   repository through the PostgreSQL dialect (SQLite's FTS5 table is fed by triggers instead).
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  check,
+  customType,
+  doublePrecision,
+  index,
+  integer,
+  json,
+  pgTable,
+  primaryKey,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { ARTICLE_STATUSES, TOKEN_ROLES } from './schema.ts';
+
+/** PostgreSQL renders timestamptz as `2026-12-02 15:41:10.123+00`; milliseconds since the epoch. */
+export function parsePgTime(value: string): number {
+  const m = /^(\d{4,}-\d\d-\d\d)[ T](\d\d:\d\d:\d\d(?:\.\d+)?)(?:([+-]\d\d)(?::?(\d\d))?(?::?(\d\d))?|Z)?$/.exec(value);
+  if (!m) throw new Error(`Unexpected timestamptz value: ${value}`);
+  const offset = m[3] ? `${m[3]}:${m[4] ?? '00'}` : 'Z';
+  return Date.parse(`${m[1]}T${m[2]}${offset}`);
+}
+
+/** A `timestamptz` column whose JS value is milliseconds since the epoch, as on SQLite. */
+const ms = customType<{ data: number; driverData: string }>({
+  dataType: () => 'timestamp (3) with time zone',
+  toDriver: (value) => new Date(value).toISOString(),
+  fromDriver: (value) => (typeof value === 'string' ? parsePgTime(value) : (value as unknown as Date).getTime()),
+});
+
+/** The weighted full-text vector of an article (headline A, subheadline and summary B, body C). */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+
+const timestamps = {
+  createdAt: ms('created_at').notNull(),
+  updatedAt: ms('updated_at').notNull(),
+};
+
+export const sections = pgTable(
+  'sections',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    parentId: text('parent_id').references((): AnyPgColumn => sections.id, { onDelete: 'restrict' }),
+    path: text('path').notNull(),
+    depth: integer('depth').notNull(),
+    position: integer('position').notNull().default(0),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('sections_path_uq').on(t.path),
+    uniqueIndex('sections_parent_slug_uq').on(t.parentId, t.slug),
+    index('sections_parent_position_idx').on(t.parentId, t.position),
+  ],
+);
+
+export const authors = pgTable(
+  'authors',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    email: text('email'),
+    title: text('title'),
+    bio: text('bio'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('authors_slug_uq').on(t.slug)],
+);
+
+export const images = pgTable(
+  'images',
+  {
+    id: text('id').primaryKey(),
+    sha256: text('sha256').notNull(),
+    filename: text('filename').notNull(),
+    mimeType: text('mime_type').notNull(),
+    bytes: integer('bytes').notNull(),
+    width: integer('width').notNull(),
+    height: integer('height').notNull(),
+    alt: text('alt'),
+    caption: text('caption'),
+    credit: text('credit'),
+    focalX: doublePrecision('focal_x'),
+    focalY: doublePrecision('focal_y'),
+    ...timestamps,
+  },
+  (t) => [index('images_created_idx').on(t.createdAt, t.id), index('images_sha256_idx').on(t.sha256)],
+);
+
+export const articles = pgTable(
+  'articles',
+  {
+    seq: integer('seq').primaryKey().generatedByDefaultAsIdentity(),
+    // A unique constraint (not only an index) so that the foreign keys to it can be created
+    // with the table; it is backed by the index `articles_id_uq`, as on SQLite.
+    id: text('id').notNull().unique('articles_id_uq'),
+    slug: text('slug').notNull(),
+    headline: text('headline').notNull(),
+    subheadline: text('subheadline'),
+    summary: text('summary'),
+    body: json('body').notNull().$type<unknown[]>(),
+    bodyText: text('body_text').notNull().default(''),
+    status: text('status', { enum: ARTICLE_STATUSES }).notNull().default('draft'),
+    version: integer('version').notNull().default(1),
+    sectionId: text('section_id')
+      .notNull()
+      .references(() => sections.id, { onDelete: 'restrict' }),
+    leadImageId: text('lead_image_id').references(() => images.id, { onDelete: 'restrict' }),
+    leadImageCaption: text('lead_image_caption'),
+    leadImageCredit: text('lead_image_credit'),
+    dateline: text('dateline'),
+    language: text('language').notNull().default('en'),
+    canonicalUrl: text('canonical_url'),
+    publishedAt: ms('published_at'),
+    firstPublishedAt: ms('first_published_at'),
+    ...timestamps,
+    search: tsvector('search').notNull().default(sql`''::tsvector`),
+  },
+  (t) => [
+    uniqueIndex('articles_slug_uq').on(t.slug),
+    index('articles_section_idx').on(t.sectionId),
+    index('articles_lead_image_idx').on(t.leadImageId),
+    index('articles_status_published_idx').on(t.status, t.publishedAt),
+    index('articles_search_idx').using('gin', t.search),
+    check('articles_status_ck', sql`${t.status} in ('draft','scheduled','published','archived')`),
+  ],
+);
+
+export const articleAuthors = pgTable(
+  'article_authors',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => authors.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.authorId] }), index('article_authors_author_idx').on(t.authorId)],
+);
+
+export const articleSections = pgTable(
+  'article_sections',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    sectionId: text('section_id')
+      .notNull()
+      .references(() => sections.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.sectionId] }), index('article_sections_section_idx').on(t.sectionId)],
+);
+
+export const tags = pgTable(
+  'tags',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('tags_slug_uq').on(t.slug)],
+);
+
+export const articleTags = pgTable(
+  'article_tags',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    tagId: text('tag_id')
+      .notNull()
+      .references(() => tags.id, { onDelete: 'restrict' }),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.tagId] }), index('article_tags_tag_idx').on(t.tagId)],
+);
+
+export const relatedLinks = pgTable(
+  'related_links',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    title: text('title'),
+    url: text('url'),
+    targetArticleId: text('target_article_id').references(() => articles.id, { onDelete: 'cascade' }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.articleId, t.position] }),
+    index('related_links_target_idx').on(t.targetArticleId),
+    check('related_links_target_ck', sql`(${t.url} is null) <> (${t.targetArticleId} is null)`),
+  ],
+);
+
+export const articleImages = pgTable(
+  'article_images',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    imageId: text('image_id')
+      .notNull()
+      .references(() => images.id, { onDelete: 'restrict' }),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.imageId] }), index('article_images_image_idx').on(t.imageId)],
+);
+
+export const articleFeed = pgTable(
+  'article_feed',
+  {
+    feedKey: text('feed_key').notNull(),
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    publicAt: ms('public_at'),
+    publishedSort: ms('published_sort').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.feedKey, t.articleId] }),
+    index('article_feed_article_idx').on(t.articleId),
+    index('article_feed_public_idx').on(t.feedKey, t.publicAt, t.articleId),
+    index('article_feed_published_idx').on(t.feedKey, t.publishedSort, t.articleId),
+    index('article_feed_updated_idx').on(t.feedKey, t.updatedAt, t.articleId),
+  ],
+);
+
+export const articleRevisions = pgTable(
+  'article_revisions',
+  {
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    revision: integer('revision').notNull(),
+    createdAt: ms('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    snapshot: json('snapshot').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.articleId, t.revision] })],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: TOKEN_ROLES }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ms('created_at').notNull(),
+    lastUsedAt: ms('last_used_at'),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [
+    uniqueIndex('api_tokens_hash_uq').on(t.tokenHash),
+    check('api_tokens_role_ck', sql`${t.role} in ('writer','editor','admin')`),
+  ],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    statusCode: integer('status_code').notNull(),
+    responseBody: text('response_body').notNull(),
+    responseHeaders: json('response_headers').notNull().$type<Record<string, string>>(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
+export const changes = pgTable(
+  'changes',
+  {
+    seq: integer('seq').primaryKey().generatedAlwaysAsIdentity(),
+    keys: text('keys').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [index('changes_created_idx').on(t.createdAt)],
+);

@@ -1,0 +1,36 @@
+// Full-text search on SQLite: the FTS5 table `articles_fts` (migrations/sqlite/0001_fts.sql,
+// kept in step by triggers), bm25 with headline 10, subheadline 5, summary 3, body 1.
+import { sql, type SQL } from 'drizzle-orm';
+import type { Q } from '../../db/database.ts';
+import { sqliteDialect } from '../../db/dialects/sqlite.ts';
+import type { SearchEngine } from './search.ts';
+import { queryWords } from './search.ts';
+
+export const sqliteSearch: SearchEngine = {
+  /**
+   * Each word becomes a quoted FTS5 string, so `"`, `NEAR`, `col:`, `*`, `^`, `AND`/`OR`/`NOT`
+   * typed by a user are searched as words or ignored, never parsed as syntax.
+   */
+  matchQuery(text) {
+    const q = queryWords(text);
+    if (!q) return null;
+    return q.words.map((w, i) => `"${w}"${q.prefixLast && i === q.words.length - 1 ? '*' : ''}`).join(' ');
+  },
+  matches(match) {
+    return sql`f.article_id in (select a.id from articles a
+      where a.seq in (select rowid from articles_fts where articles_fts match ${match}))`;
+  },
+  candidates(q: Q, match: string, after: { r: number; s: number } | undefined, batch: number) {
+    const page = after ? sql`where (rank, seq) > (${after.r}, ${after.s})` : sql``;
+    return sqliteDialect.all<{ seq: number; rank: number }>(q, sql`
+      select * from (
+        select rowid as seq, bm25(articles_fts, 10.0, 5.0, 3.0, 1.0) as rank
+        from articles_fts where articles_fts match ${match}
+      ) ${page}
+      order by rank, seq
+      limit ${batch}`);
+  },
+  indexColumns: () => ({}),
+};
+
+export type { SQL };
