@@ -9,7 +9,7 @@ import { createChangeFeed, type ChangeFeed } from './db/change-feed.ts';
 import type { Database } from './db/database.ts';
 import authPlugin, { requireToken } from './http/auth.ts';
 import cachingPlugin from './http/caching.ts';
-import { BadRequestError, TooManyRequestsError } from './http/errors.ts';
+import { BadRequestError, ConflictError, ServiceUnavailableError, TooManyRequestsError } from './http/errors.ts';
 import idempotencyPlugin from './http/idempotency.ts';
 import responseCachePlugin from './http/response-cache.ts';
 import { openapiPlugin } from './http/openapi.ts';
@@ -152,7 +152,14 @@ export async function buildApp(deps: AppDeps) {
     parseJson(request, decoded, done);
   });
 
-  await app.register(problemPlugin);
+  await app.register(problemPlugin, {
+    translate: (error) => {
+      if (db.dialect.isUnavailable(error)) return new ServiceUnavailableError(5);
+      const field = db.dialect.uniqueViolation(error);
+      if (field) return new ConflictError(`Another request took this ${field} at the same moment.`, [{ in: 'body', path: field, message: 'Already in use' }]);
+      return null;
+    },
+  });
   await app.register(rateLimit, { global: false });
   const authFailures = app.createRateLimit({
     max: config.CMS_RATE_LIMIT_AUTH_FAILURES,

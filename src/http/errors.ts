@@ -62,6 +62,12 @@ export class UnprocessableError extends HttpProblem {
   }
 }
 
+export class ServiceUnavailableError extends HttpProblem {
+  constructor(retryAfterSeconds: number, detail = 'The database is unreachable; try again shortly.') {
+    super(503, 'Service Unavailable', detail, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
 export class TooManyRequestsError extends HttpProblem {
   constructor(retryAfterSeconds: number, detail = 'Too many requests; try again later.') {
     super(429, 'Too Many Requests', detail, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -87,6 +87,16 @@ function decorateOperations(doc: Json): void {
           content: { 'application/problem+json': { schema: { $ref: `${REF}Problem` } } },
         };
       }
+      // Any operation that reads the database answers 503 while the database is unreachable.
+      if (!responses['503'] && path !== '/openapi.json' && path !== '/openapi.yaml') {
+        responses['503'] = {
+          description: 'The database is unreachable for a moment; retry after `Retry-After` seconds',
+          content: { 'application/problem+json': { schema: { $ref: `${REF}Problem` } } },
+        };
+      }
+      if (responses['503']) {
+        responses['503'].headers = { 'Retry-After': header('Seconds until a retry may succeed', { type: 'integer' }) };
+      }
       if (responses['401']) {
         responses['401'].headers = { 'WWW-Authenticate': header('`Bearer realm="cms"`') };
       }

@@ -134,10 +134,21 @@ export function sendProblem(reply: FastifyReply, problem: Problem, headers: Reco
     .send(problem);
 }
 
+export interface ProblemOptions {
+  /**
+   * Turns an error from below the HTTP layer (the database driver's) into a typed problem, or
+   * null to leave it alone: wired by the app from the database dialect (unreachable → 503,
+   * a unique key taken by a concurrent write → 409).
+   */
+  translate?: (error: unknown) => HttpProblem | null;
+}
+
 export default fp(
-  async function problemPlugin(app: FastifyInstance) {
+  async function problemPlugin(app: FastifyInstance, opts: ProblemOptions) {
     app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { problem, headers } = toProblem(error);
+      const translated = error instanceof HttpProblem ? null : (opts.translate?.(error) ?? null);
+      const { problem, headers } = toProblem(translated ?? error);
+      if (translated) request.log.warn({ err: error }, translated.message);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, problem, headers);
     });
