@@ -3,6 +3,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import { Redis } from 'ioredis';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { createChangeFeed, type ChangeFeed } from './db/change-feed.ts';
@@ -160,7 +161,17 @@ export async function buildApp(deps: AppDeps) {
       return null;
     },
   });
-  await app.register(rateLimit, { global: false });
+  // Rate limits are counted per process, or, with CMS_REDIS_URL, in Redis so that every
+  // instance behind a load balancer shares one count (@fastify/rate-limit's own Redis store).
+  // A Redis outage lets requests through rather than failing them.
+  let redis: Redis | undefined;
+  if (config.CMS_REDIS_URL) {
+    redis = new Redis(config.CMS_REDIS_URL, { connectTimeout: 2_000, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+    redis.on('error', (err) => app.log.warn({ err }, 'redis (rate limits)'));
+    await redis.connect().catch((err) => app.log.warn({ err }, 'redis unreachable at start; rate limits fail open until it answers'));
+    app.addHook('onClose', async () => void redis?.disconnect());
+  }
+  await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace: 'newsroom-cms:rate:', skipOnError: true } : {}) });
   const authFailures = app.createRateLimit({
     max: config.CMS_RATE_LIMIT_AUTH_FAILURES,
     timeWindow: 60_000,

@@ -44,6 +44,14 @@ export async function createChangeFeed(db: Database, opts: { redisUrl?: string; 
   };
   let floor = 0;
   const seen = new Map<number, number>(); // seq → createdAt
+  // This process's own commits reach its listeners at once (db.onCommit): the feed skips them.
+  const own = new Set<number>();
+  const offOwn = db.onCommit((_keys, seq) => {
+    own.add(seq);
+    if (db.engine === 'postgres') seen.set(seq, now());
+    // Bounded: a process that writes but never reads through the cache leaves them unread.
+    else if (own.size > 10_000) own.delete(own.values().next().value!);
+  });
 
   function take(rows: Row[]) {
     for (const row of rows) {
@@ -57,11 +65,12 @@ export async function createChangeFeed(db: Database, opts: { redisUrl?: string; 
       if (at < settled) {
         if (seq > floor) floor = seq;
         seen.delete(seq);
+        own.delete(seq);
       }
     }
   }
 
-  const closers: (() => Promise<void>)[] = [];
+  const closers: (() => Promise<void>)[] = [async () => offOwn()];
   let checkNow = () => {};
 
   if (db.engine === 'sqlite') {
@@ -77,7 +86,7 @@ export async function createChangeFeed(db: Database, opts: { redisUrl?: string; 
       last = top;
       // SQLite commits one writer at a time, in seq order: no floor to trail.
       const rows = since.all(floor) as Row[];
-      for (const row of rows) emit(row.keys.split(' '));
+      for (const row of rows) if (!own.delete(row.seq)) emit(row.keys.split(' '));
       floor = top;
     };
   } else {
@@ -140,8 +149,13 @@ export async function createChangeFeed(db: Database, opts: { redisUrl?: string; 
     subscriber.on('error', (e) => log('redis subscriber', e));
     await Promise.all([publisher.connect(), subscriber.connect()]);
     await subscriber.subscribe(REDIS_CHANNEL);
-    subscriber.on('message', (_channel, message: string) => emit(message.split(' ')));
-    const off = db.onCommit((keys) => void publisher.publish(REDIS_CHANNEL, keys.join(' ')).catch(() => {}));
+    // Messages are `<instance> <key> <key>…`; an instance ignores its own.
+    const instance = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    subscriber.on('message', (_channel, message: string) => {
+      const [from, ...keys] = message.split(' ');
+      if (from !== instance && keys.length > 0) emit(keys);
+    });
+    const off = db.onCommit((keys) => void publisher.publish(REDIS_CHANNEL, `${instance} ${keys.join(' ')}`).catch(() => {}));
     closers.push(async () => {
       off();
       subscriber.disconnect();

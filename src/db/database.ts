@@ -51,11 +51,22 @@ export interface Database {
    * to this process's `onCommit` listeners at once.
    */
   changed(keys: Iterable<string>): void;
-  /** Listens to the keys of each transaction this process commits. */
-  onCommit(listener: (keys: string[]) => void): () => void;
+  /** Listens to the keys (and the `changes` row) of each transaction this process commits. */
+  onCommit(listener: (keys: string[], seq: number) => void): () => void;
   /** Checks that the database answers (health). */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Runs independent queries at once outside a transaction (several pool connections), and one
+ * after another inside one (a transaction has a single connection, which takes one query at a time).
+ */
+export async function concurrently<T extends readonly (() => Promise<unknown>)[]>(db: Database, tasks: T): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  if (!db.inTransaction()) return Promise.all(tasks.map((task) => task())) as never;
+  const out: unknown[] = [];
+  for (const task of tasks) out.push(await task());
+  return out as never;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -91,30 +102,30 @@ export interface TxContext {
  * the transaction, and the listeners told after the commit.
  */
 export function changeTracking(now: () => number = Date.now) {
-  const listeners = new Set<(keys: string[]) => void>();
+  const listeners = new Set<(keys: string[], seq: number) => void>();
   return {
     changed(ctx: TxContext | undefined, keys: Iterable<string>) {
       if (!ctx) throw new Error('db.changed() outside a transaction');
       for (const k of keys) ctx.keys.add(k);
     },
     /** Writes the change row (call just before COMMIT). */
-    async flush(ctx: TxContext, tables: Schema): Promise<string[]> {
-      if (ctx.keys.size === 0) return [];
+    async flush(ctx: TxContext, tables: Schema): Promise<{ keys: string[]; seq: number }> {
+      if (ctx.keys.size === 0) return { keys: [], seq: 0 };
       const keys = [...ctx.keys].sort();
-      await ctx.q.insert(tables.changes).values({ keys: keys.join(' '), createdAt: now() });
-      return keys;
+      const [row] = await ctx.q.insert(tables.changes).values({ keys: keys.join(' '), createdAt: now() }).returning({ seq: tables.changes.seq });
+      return { keys, seq: row!.seq };
     },
-    committed(keys: string[]) {
+    committed({ keys, seq }: { keys: string[]; seq: number }) {
       if (keys.length === 0) return;
       for (const l of listeners) {
         try {
-          l(keys);
+          l(keys, seq);
         } catch {
           // A listener's failure (a closing cache) must not fail a committed write.
         }
       }
     },
-    onCommit(listener: (keys: string[]) => void) {
+    onCommit(listener: (keys: string[], seq: number) => void) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },

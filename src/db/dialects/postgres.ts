@@ -80,6 +80,10 @@ export async function openPostgres(url: string, poolSize: number): Promise<Postg
   // An idle client losing its server (a restart) emits here; the pool drops it and makes a
   // new one on demand. Without a listener the process would crash.
   pool.on('error', () => {});
+  // A client checked out (inside a transaction, between two queries) whose server goes away
+  // emits 'error' with no pool listener on it: swallowed here, the awaiting query fails with
+  // the same error (→ 503) and the pool discards the broken client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     client.release();
@@ -111,15 +115,15 @@ export async function openPostgres(url: string, poolSize: number): Promise<Postg
       if (context.getStore()) return fn();
       for (let attempt = 1; ; attempt++) {
         try {
-          const { result, keys } = await (base as unknown as Tx).transaction(async (tx) => {
+          const { result, change } = await (base as unknown as Tx).transaction(async (tx) => {
             const ctx: TxContext = { q: tx as Q, keys: new Set() };
             const result = await context.run(ctx, fn);
-            const keys = await changes.flush(ctx, tables);
+            const change = await changes.flush(ctx, tables);
             // Delivered to every listening instance when (and only if) the transaction commits.
-            if (keys.length > 0) await postgresDialect.all(ctx.q, rawSql`select pg_notify(${CHANGES_CHANNEL}, '')`);
-            return { result, keys };
+            if (change.keys.length > 0) await postgresDialect.all(ctx.q, rawSql`select pg_notify(${CHANGES_CHANNEL}, '')`);
+            return { result, change };
           }, { isolationLevel: 'serializable' });
-          changes.committed(keys);
+          changes.committed(change);
           return result;
         } catch (error) {
           const code = (error as { code?: string }).code ?? ((error as { cause?: { code?: string } }).cause?.code);

@@ -77,20 +77,20 @@ export function openSqlite(file: string): SqliteDatabase {
     onCommit: (listener) => changes.onCommit(listener),
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (context.getStore()) return fn();
-      const { result, keys } = await mutex.runExclusive(async () => {
+      const { result, change } = await mutex.runExclusive(async () => {
         writer.exec('BEGIN IMMEDIATE');
         try {
           const ctx: TxContext = { q: writeDb, keys: new Set() };
           const result = await context.run(ctx, fn);
-          const keys = await context.run(ctx, () => changes.flush(ctx, schema));
+          const change = await context.run(ctx, () => changes.flush(ctx, schema));
           writer.exec('COMMIT');
-          return { result, keys };
+          return { result, change };
         } catch (error) {
           if (writer.inTransaction) writer.exec('ROLLBACK');
           throw error;
         }
       });
-      changes.committed(keys);
+      changes.committed(change);
       return result;
     },
     async ping() {

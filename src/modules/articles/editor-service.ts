@@ -32,9 +32,11 @@ export function ifMatchHits(header: string, etag: string): boolean {
 
 const RevisionCursor = z.object({ r: z.number().int() });
 
+/** Items for which `keep` holds, asked one at a time (these run inside a transaction). */
 async function filterAsync<T>(items: T[], keep: (item: T) => Promise<boolean>): Promise<T[]> {
-  const kept = await Promise.all(items.map(keep));
-  return items.filter((_, i) => kept[i]);
+  const out: T[] = [];
+  for (const item of items) if (await keep(item)) out.push(item);
+  return out;
 }
 
 export interface Snapshot {
@@ -267,7 +269,7 @@ export function createArticleEditor(deps: {
         const old = (stored.snapshot as Snapshot).record;
         const before = await deps.articles.record(row);
         const gone: FieldError[] = [];
-        const exists = async (find: (id: string) => Promise<unknown>, ids: string[]) => (await Promise.all(ids.map(find))).every((r) => r !== undefined);
+        const exists = async (find: (id: string) => Promise<unknown>, ids: string[]) => (await filterAsync(ids, async (id) => (await find(id)) === undefined)).length === 0;
         if (!(await deps.sections.findById(old.sectionId))) gone.push({ in: 'path', path: 'revision', message: 'Its section no longer exists' });
         if (!(await exists(deps.authors.findById, old.authorIds))) gone.push({ in: 'path', path: 'revision', message: 'One of its authors no longer exists' });
         if (old.leadImage && !(await deps.images.findById(old.leadImage.imageId))) gone.push({ in: 'path', path: 'revision', message: 'Its lead image no longer exists' });

@@ -113,11 +113,14 @@ export function createFeedRepository(db: Database) {
         const candidates = await engine.candidates(db.q, filter.match, cursor, batch);
         if (candidates.length === 0) return hits;
         const seqs = candidates.map((c) => c.seq);
+        // `cross join … on` keeps SQLite's planner on this join order (articles by seq first);
+        // PostgreSQL allows no ON after CROSS JOIN (a syntax error) and needs no hint: `join`.
+        const join = sql.raw(db.engine === 'sqlite' ? 'cross join' : 'join');
         const kept = new Map(
           (
             await db.dialect.all<{ seq: number; articleId: string }>(db.q, sql`
               select a.seq as seq, a.id as "articleId" from articles a
-              cross join article_feed f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
+              ${join} article_feed f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
               where a.seq in (${sql.join(seqs.map((q) => sql`${q}`), sql`, `)})
                 ${sql.join(conditions(db, filter).map((c) => sql` and ${c}`), sql``)}`)
           ).map((row) => [row.seq, row.articleId]),

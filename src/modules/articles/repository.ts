@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { alias, type AnySQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { alias as pgAlias } from 'drizzle-orm/pg-core';
-import type { Database } from '../../db/database.ts';
+import { concurrently, type Database } from '../../db/database.ts';
 import { groupBy } from '../../db/group.ts';
 import type { articleRevisions as RevisionsTable, articles as ArticlesTable } from '../../db/schema.ts';
 import { postgresSearch } from './search-postgres.ts';
@@ -95,12 +95,12 @@ export function createArticleRepository(db: Database) {
     },
     /** Ids of an article's relations, in their stored order. */
     async relations(articleId: string) {
-      const [authorIds, secondarySectionIds, tagIds, links] = await Promise.all([
-        db.q.select({ id: articleAuthors.authorId }).from(articleAuthors).where(eq(articleAuthors.articleId, articleId)).orderBy(asc(articleAuthors.position)),
-        db.q.select({ id: articleSections.sectionId }).from(articleSections).where(eq(articleSections.articleId, articleId)).orderBy(asc(articleSections.position)),
-        db.q.select({ id: articleTags.tagId }).from(articleTags).where(eq(articleTags.articleId, articleId)).orderBy(asc(articleTags.position)),
-        db.q.select({ title: relatedLinks.title, url: relatedLinks.url, targetArticleId: relatedLinks.targetArticleId }).from(relatedLinks).where(eq(relatedLinks.articleId, articleId)).orderBy(asc(relatedLinks.position)),
-      ]);
+      const [authorIds, secondarySectionIds, tagIds, links] = await concurrently(db, [
+        () => db.q.select({ id: articleAuthors.authorId }).from(articleAuthors).where(eq(articleAuthors.articleId, articleId)).orderBy(asc(articleAuthors.position)),
+        () => db.q.select({ id: articleSections.sectionId }).from(articleSections).where(eq(articleSections.articleId, articleId)).orderBy(asc(articleSections.position)),
+        () => db.q.select({ id: articleTags.tagId }).from(articleTags).where(eq(articleTags.articleId, articleId)).orderBy(asc(articleTags.position)),
+        () => db.q.select({ title: relatedLinks.title, url: relatedLinks.url, targetArticleId: relatedLinks.targetArticleId }).from(relatedLinks).where(eq(relatedLinks.articleId, articleId)).orderBy(asc(relatedLinks.position)),
+      ] as const);
       return {
         authorIds: authorIds.map((r) => r.id),
         secondarySectionIds: secondarySectionIds.map((r) => r.id),
@@ -147,6 +147,10 @@ export function createArticleRepository(db: Database) {
     },
     transaction<T>(fn: () => Promise<T>): Promise<T> {
       return db.transaction(fn);
+    },
+    /** See `concurrently` (database.ts): parallel outside a transaction, in turn inside one. */
+    concurrently<T extends readonly (() => Promise<unknown>)[]>(tasks: T) {
+      return concurrently(db, tasks);
     },
   };
 }

@@ -46,10 +46,18 @@ export function bodyText(blocks: StoredBlock[]): string {
   return parts.filter(Boolean).join('\n').replace(/[\u0000-\u0008\u000b-\u001f]/g, ' ');
 }
 
+/**
+ * Internal link targets an anonymous caller could not see, by the DTO they were left out of:
+ * the representation still depends on them (the link appears once its target is public, and
+ * the target's publication names only `article:<target>`), so articleCacheDeps must list them.
+ */
+const hiddenLinkTargets = new WeakMap<ArticleSummaryDto, string[]>();
+
 /** The cache keys an article's representation is made from (response-cache.ts). */
 export function articleCacheDeps(article: ArticleSummaryDto & { body?: BodyBlockDto[] }): string[] {
   return [
     `article:${article.id}`,
+    ...(hiddenLinkTargets.get(article) ?? []).map((id) => `article:${id}`),
     ...article.authors.map((a) => `author:${a.id}`),
     ...(article.leadImage ? [`image:${article.leadImage.id}`] : []),
     ...(article.body ?? []).flatMap((b) => (b.type === 'image' ? [`image:${b.imageId}`] : [])),
@@ -107,12 +115,12 @@ export function createArticleService(deps: {
     const ids = rows.map((r) => r.id);
     const primary = new Map((await deps.sectionRows.findByIds([...new Set(rows.map((r) => r.sectionId))])).map((s) => [s.id, s]));
     const trails = await deps.sections.breadcrumbs(rows.map((r) => primary.get(r.sectionId)?.path ?? ''));
-    const [secondary, bylines, tags, links] = await Promise.all([
-      deps.articles.secondarySections(ids),
-      deps.authors.bylines(ids),
-      deps.tags.forArticles(ids),
-      deps.articles.relatedLinks(ids),
-    ]);
+    const [secondary, bylines, tags, links] = await deps.articles.concurrently([
+      () => deps.articles.secondarySections(ids),
+      () => deps.authors.bylines(ids),
+      () => deps.tags.forArticles(ids),
+      () => deps.articles.relatedLinks(ids),
+    ] as const);
     const imageIds = rows.flatMap((r) => [
       ...(r.leadImageId ? [r.leadImageId] : []),
       ...(withBody ? (r.body as StoredBlock[]).flatMap((b) => (b.type === 'image' ? [b.imageId] : [])) : []),
@@ -122,6 +130,9 @@ export function createArticleService(deps: {
     return rows.map((row, i) => {
       const section = primary.get(row.sectionId)!;
       const lead = row.leadImageId ? images.get(row.leadImageId) : undefined;
+      const rowLinks = links.get(row.id) ?? [];
+      const linkVisible = (l: (typeof rowLinks)[number]) =>
+        l.targetId === null || hasToken || isPublicAt({ status: l.targetStatus!, publishedAt: l.targetPublishedAt }, at);
       const summary: ArticleSummaryDto = {
         id: row.id,
         slug: row.slug,
@@ -142,8 +153,8 @@ export function createArticleService(deps: {
         leadImage: lead
           ? deps.images.toDto(lead, { caption: row.leadImageCaption, credit: row.leadImageCredit })
           : null,
-        relatedLinks: (links.get(row.id) ?? [])
-          .filter((l) => l.targetId === null || hasToken || isPublicAt({ status: l.targetStatus!, publishedAt: l.targetPublishedAt }, at))
+        relatedLinks: rowLinks
+          .filter(linkVisible)
           .map((l) =>
             l.targetId === null
               ? { title: l.title, url: l.url, articleId: null, slug: null }
@@ -154,7 +165,11 @@ export function createArticleService(deps: {
         language: row.language,
         canonicalUrl: row.canonicalUrl,
       };
-      if (!withBody) return summary;
+      const hidden = rowLinks.filter((l) => !linkVisible(l)).map((l) => l.targetId!);
+      if (!withBody) {
+        if (hidden.length > 0) hiddenLinkTargets.set(summary, hidden);
+        return summary;
+      }
       const body = (row.body as StoredBlock[]).map((b): BodyBlockDto => {
         switch (b.type) {
           case 'quote':
@@ -175,7 +190,9 @@ export function createArticleService(deps: {
             return b;
         }
       });
-      return { ...summary, body };
+      const full: ArticleDto = { ...summary, body };
+      if (hidden.length > 0) hiddenLinkTargets.set(full, hidden);
+      return full;
     });
   }
 

@@ -146,7 +146,9 @@ export function createMediaStorage(mediaDir: string) {
     async gc(hasRow: (sha256: string) => Promise<boolean>, partMaxAgeMs?: number) {
       const report = await this.recoverIncoming(hasRow, partMaxAgeMs);
       for (const file of await listFiles(path.join(root, 'originals'))) {
-        if (!hasRow(path.basename(file))) {
+        // hasRow is async: without the await a pending Promise is truthy and no orphan
+        // original was ever removed.
+        if (!(await hasRow(path.basename(file)))) {
           await fs.promises.rm(file, { force: true });
           report.removed++;
         }

@@ -5,6 +5,9 @@ import { problems } from '../../http/responses.ts';
 import { SectionDetailSchema, SectionListQuery, SectionListSchema } from './schemas.ts';
 import type { SectionService } from './service.ts';
 
+// The tree holds nothing about articles: only a section write (which evicts everything) changes it.
+const SECTION_TREE = ['sections'];
+
 export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; publicUrl?: string }> = async (app, opts) => {
   app.get(
     '/v1/sections',
@@ -21,6 +24,7 @@ export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; pu
     async (request, reply) => {
       const page = await opts.sections.list(request.query);
       setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
+      request.cacheDeps = SECTION_TREE;
       return page;
     },
   );
@@ -39,6 +43,9 @@ export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; pu
         response: { 200: SectionDetailSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => opts.sections.get(request.params.id),
+    async (request) => {
+      request.cacheDeps = SECTION_TREE;
+      return opts.sections.get(request.params.id);
+    },
   );
 };

@@ -39,12 +39,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 t.test('section filter by path and by id includes subsections', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services);
+  const ids = await seedIds(b.services);
   b.clock.advance(10 * HOUR);
   const T0 = b.clock.now();
-  const economy = addArticle(b, { slug: 'in-economy', sectionPath: 'business/economy', publishedAt: T0 - HOUR });
-  const business = addArticle(b, { slug: 'in-business', sectionPath: 'business', publishedAt: T0 - 2 * HOUR });
-  const defense = addArticle(b, { slug: 'in-defense', sectionPath: 'national/defense', publishedAt: T0 - 3 * HOUR });
+  const economy = await addArticle(b, { slug: 'in-economy', sectionPath: 'business/economy', publishedAt: T0 - HOUR });
+  const business = await addArticle(b, { slug: 'in-business', sectionPath: 'business', publishedAt: T0 - 2 * HOUR });
+  const defense = await addArticle(b, { slug: 'in-defense', sectionPath: 'national/defense', publishedAt: T0 - 3 * HOUR });
 
   // newest first: seed was published at load (10 h ago), defense 3 h before now.
   t.strictSame(await slugsOf(t, b, '/v1/articles?section=national'), ['in-defense', SEED_SLUG], 'national: its subsections, not business');
@@ -59,9 +59,9 @@ t.test('section filter by path and by id includes subsections', async (t) => {
 
 t.test('secondary sections count too', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services);
+  const ids = await seedIds(b.services);
   b.clock.advance(HOUR);
-  const cross = addArticle(b, {
+  const cross = await addArticle(b, {
     slug: 'cross-listed',
     sectionPath: 'business/economy',
     secondarySectionIds: [ids.sections.get('national/defense')!, ids.sections.get('culture/film')!],
@@ -103,10 +103,10 @@ t.test('unknown section, author or tag is 422 naming the query field', async (t)
 
 t.test('author by id and by slug; tag by slug', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services);
+  const ids = await seedIds(b.services);
   b.clock.advance(HOUR);
-  const park = addArticle(b, { slug: 'by-park', authorSlugs: ['park-hyun-joo'], tagNames: ['Economy Watch'] });
-  const lim = addArticle(b, { slug: 'by-lim', authorSlugs: ['lim-jeong-won'], publishedAt: b.clock.now() - 1, tagNames: ['Russia'] });
+  const park = await addArticle(b, { slug: 'by-park', authorSlugs: ['park-hyun-joo'], tagNames: ['Economy Watch'] });
+  const lim = await addArticle(b, { slug: 'by-lim', authorSlugs: ['lim-jeong-won'], publishedAt: b.clock.now() - 1, tagNames: ['Russia'] });
 
   t.strictSame(await slugsOf(t, b, '/v1/articles?author=park-hyun-joo'), [park.slug, SEED_SLUG]);
   t.strictSame(await slugsOf(t, b, `/v1/articles?author=${ids.author('park-hyun-joo')}`), [park.slug, SEED_SLUG]);
@@ -122,10 +122,10 @@ t.test('publishedAfter and publishedBefore are exclusive bounds', async (t) => {
   const b = await build(t);
   const T0 = b.clock.now(); // the seed article's publishedAt
   b.clock.advance(10 * HOUR);
-  const a1 = addArticle(b, { slug: 'at-1h', publishedAt: T0 + HOUR });
-  const a2 = addArticle(b, { slug: 'at-2h', publishedAt: T0 + 2 * HOUR });
-  const a3 = addArticle(b, { slug: 'at-3h', publishedAt: T0 + 3 * HOUR });
-  addArticle(b, { slug: 'a-draft', status: 'draft' });
+  const a1 = await addArticle(b, { slug: 'at-1h', publishedAt: T0 + HOUR });
+  const a2 = await addArticle(b, { slug: 'at-2h', publishedAt: T0 + 2 * HOUR });
+  const a3 = await addArticle(b, { slug: 'at-3h', publishedAt: T0 + 3 * HOUR });
+  await addArticle(b, { slug: 'a-draft', status: 'draft' });
 
   const q = (s: string) => `/v1/articles?${s}`;
   t.strictSame(await slugsOf(t, b, q(`publishedAfter=${iso(T0 + HOUR)}`)), [a3.slug, a2.slug], 'after: the boundary article is excluded');
@@ -156,20 +156,20 @@ t.test('publishedAfter and publishedBefore are exclusive bounds', async (t) => {
 });
 
 /** Four more public articles with distinct publishedAt and a different updatedAt order. */
-function sortFixture(b: Built) {
+async function sortFixture(b: Built) {
   const T0 = b.clock.now(); // seed: publishedAt = updatedAt = T0
   b.clock.advance(10 * HOUR);
   const mk = (slug: string, p: number, u: number) => addArticle(b, { slug, publishedAt: T0 + p * HOUR, updatedAt: T0 + u * HOUR, createdAt: T0 });
-  const a = mk('a', 1, 5);
-  const bb = mk('b', 2, 3);
-  const c = mk('c', 3, 4);
-  const d = mk('d', 4, 1);
+  const a = await mk('a', 1, 5);
+  const bb = await mk('b', 2, 3);
+  const c = await mk('c', 3, 4);
+  const d = await mk('d', 4, 1);
   return { T0, a, b: bb, c, d };
 }
 
 t.test('every sort order orders correctly', async (t) => {
   const b = await build(t);
-  sortFixture(b);
+  await sortFixture(b);
   const byPublished = ['d', 'c', 'b', 'a', SEED_SLUG];
   const byUpdated = ['a', 'c', 'b', 'd', SEED_SLUG];
   t.strictSame(await slugsOf(t, b, '/v1/articles'), byPublished, 'default: -publishedAt');
@@ -190,10 +190,10 @@ t.test('every sort order orders correctly', async (t) => {
 
 t.test('every sort order paginates by cursor without gaps or repeats, ties included', async (t) => {
   const b = await build(t);
-  const { T0 } = sortFixture(b);
+  const { T0 } = await sortFixture(b);
   // Ties on both sort keys.
-  addArticle(b, { slug: 'tie-1', publishedAt: T0 + 2 * HOUR, updatedAt: T0 + 3 * HOUR, createdAt: T0 });
-  addArticle(b, { slug: 'tie-2', publishedAt: T0 + 2 * HOUR, updatedAt: T0 + 3 * HOUR, createdAt: T0 });
+  await addArticle(b, { slug: 'tie-1', publishedAt: T0 + 2 * HOUR, updatedAt: T0 + 3 * HOUR, createdAt: T0 });
+  await addArticle(b, { slug: 'tie-2', publishedAt: T0 + 2 * HOUR, updatedAt: T0 + 3 * HOUR, createdAt: T0 });
   for (const sort of ['-publishedAt', 'publishedAt', '-updatedAt', 'updatedAt']) {
     const all = await slugsOf(t, b, `/v1/articles?sort=${sort}&limit=100`);
     t.equal(all.length, 7, `${sort}: seven articles`);
@@ -289,11 +289,11 @@ t.test('combined filters intersect', async (t) => {
   const at = b.clock.now();
   const make = (slug: string, over: Partial<ArticleRecord> & { sectionPath?: string; authorSlugs?: string[]; tagNames?: string[] }) =>
     addArticle(b, { slug, publishedAt: at, ...over });
-  make('x-all-three', { sectionPath: 'national/defense', authorSlugs: ['park-hyun-joo'], tagNames: ['Russia'] });
-  make('y-no-tag', { sectionPath: 'national/defense', authorSlugs: ['park-hyun-joo'], tagNames: [] });
-  make('z-other-section', { sectionPath: 'business/economy', authorSlugs: ['park-hyun-joo'], tagNames: ['Russia'] });
-  make('w-other-author', { sectionPath: 'national/politics', authorSlugs: ['lim-jeong-won'], tagNames: ['Russia'] });
-  make('v-draft', { status: 'draft', publishedAt: null, sectionPath: 'national/defense', authorSlugs: ['park-hyun-joo'], tagNames: ['Russia'] });
+  await make('x-all-three', { sectionPath: 'national/defense', authorSlugs: ['park-hyun-joo'], tagNames: ['Russia'] });
+  await make('y-no-tag', { sectionPath: 'national/defense', authorSlugs: ['park-hyun-joo'], tagNames: [] });
+  await make('z-other-section', { sectionPath: 'business/economy', authorSlugs: ['park-hyun-joo'], tagNames: ['Russia'] });
+  await make('w-other-author', { sectionPath: 'national/politics', authorSlugs: ['lim-jeong-won'], tagNames: ['Russia'] });
+  await make('v-draft', { status: 'draft', publishedAt: null, sectionPath: 'national/defense', authorSlugs: ['park-hyun-joo'], tagNames: ['Russia'] });
 
   t.strictSame(await slugsOf(t, b, '/v1/articles?section=national&author=park-hyun-joo&tag=russia'), ['x-all-three', SEED_SLUG]);
   t.strictSame(await slugsOf(t, b, '/v1/articles?tag=russia&author=park-hyun-joo&section=national'), ['x-all-three', SEED_SLUG], 'order of parameters does not matter');

@@ -1,6 +1,7 @@
 // Idempotency-Key on POST (per token, 24 h): the same key and body replay the first response
 // (same status and body, `Idempotency-Replayed: true`) instead of acting twice; the same key
 // with another body is 422; failures are not stored; keys expire.
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { build, seedIds, type Built } from '../../helper.ts';
 import { problem, type Res } from '../../requests.ts';
@@ -17,17 +18,19 @@ async function post(b: Built, url: string, body: unknown, key: string | undefine
   });
 }
 
-const count = (b: Built, table: string) => (b.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+/** Rows in a table (count(*) is a bigint on PostgreSQL, read as a string: Number() on both engines). */
+const count = async (b: Built, table: string) =>
+  Number((await b.db.dialect.all<{ n: number | string }>(b.db.q, sql.raw(`select count(*) as n from ${table}`)))[0]!.n);
 
-function article(b: Built, headline = 'Idempotent story') {
-  return { headline, sectionId: seedIds(b.services).sections.get('national/defense'), body: [{ type: 'paragraph', text: 'Once.' }] };
+async function article(b: Built, headline = 'Idempotent story') {
+  return { headline, sectionId: (await seedIds(b.services)).sections.get('national/defense'), body: [{ type: 'paragraph', text: 'Once.' }] };
 }
 
 t.test('the same key and body twice: one article, the first response replayed', async (t) => {
   const b = await build(t);
-  const before = count(b, 'articles');
-  const revisionsBefore = count(b, 'article_revisions');
-  const body = article(b);
+  const before = await count(b, 'articles');
+  const revisionsBefore = await count(b, 'article_revisions');
+  const body = await article(b);
   const first = await post(b, '/v1/articles', body, 'key-001');
   t.equal(first.statusCode, 201);
   t.equal(first.headers['idempotency-replayed'], undefined, 'the first is not a replay');
@@ -38,42 +41,42 @@ t.test('the same key and body twice: one article, the first response replayed', 
   t.equal(second.headers['idempotency-replayed'], 'true');
   t.equal(second.headers.location, first.headers.location, 'the same Location');
   t.equal(second.headers['content-type'], first.headers['content-type']);
-  t.equal(count(b, 'articles'), before + 1, 'only one article exists');
-  t.equal(count(b, 'article_revisions'), revisionsBefore + 1, 'one revision for it');
+  t.equal(await count(b, 'articles'), before + 1, 'only one article exists');
+  t.equal(await count(b, 'article_revisions'), revisionsBefore + 1, 'one revision for it');
   const third = await post(b, '/v1/articles', body, 'key-001');
   t.equal(third.body, first.body, 'replayed again');
-  t.equal(count(b, 'articles'), before + 1);
+  t.equal(await count(b, 'articles'), before + 1);
 
   // Without a key, the same body creates another article (with another slug).
   const unkeyed = await post(b, '/v1/articles', body, undefined);
   t.equal(unkeyed.statusCode, 201);
   t.not(unkeyed.json().id, first.json().id);
   t.equal(unkeyed.json().slug, 'idempotent-story-2');
-  t.equal(count(b, 'articles'), before + 2);
+  t.equal(await count(b, 'articles'), before + 2);
 });
 
 t.test('the same key with another body is 422 naming the header', async (t) => {
   const b = await build(t);
-  const first = await post(b, '/v1/articles', article(b, 'First body'), 'key-002');
+  const first = await post(b, '/v1/articles', await article(b, 'First body'), 'key-002');
   t.equal(first.statusCode, 201);
-  const before = count(b, 'articles');
-  const other = await post(b, '/v1/articles', article(b, 'Another body'), 'key-002');
+  const before = await count(b, 'articles');
+  const other = await post(b, '/v1/articles', await article(b, 'Another body'), 'key-002');
   const p = problem(t, other, 422, 'same key, other body');
   t.strictSame(p.errors.map((e: { in: string; path: string }) => `${e.in}:${e.path}`), ['header:idempotency-key']);
   t.equal(other.headers['idempotency-replayed'], undefined);
-  t.equal(count(b, 'articles'), before, 'nothing created');
+  t.equal(await count(b, 'articles'), before, 'nothing created');
 
   // The key is bound to the request, not only the body: another route with it is 422 too.
   const section = await post(b, '/v1/sections', { name: 'Keyed' }, 'key-002');
   problem(t, section, 422, 'same key on another route');
 
-  const bad = await post(b, '/v1/articles', article(b, 'Bad key'), 'has spaces in it');
+  const bad = await post(b, '/v1/articles', await article(b, 'Bad key'), 'has spaces in it');
   t.strictSame(problem(t, bad, 400, 'an invalid key').errors.map((e: { in: string; path: string }) => `${e.in}:${e.path}`), ['header:idempotency-key']);
 });
 
 t.test('keys are per token', async (t) => {
   const b = await build(t);
-  const body = article(b, 'Per token');
+  const body = await article(b, 'Per token');
   const editor = await post(b, '/v1/articles', body, 'shared-key', b.auth('editor'));
   const writer = await post(b, '/v1/articles', body, 'shared-key', b.auth('writer'));
   t.equal(editor.statusCode, 201);
@@ -82,7 +85,7 @@ t.test('keys are per token', async (t) => {
   t.not(writer.json().id, editor.json().id, 'two articles');
   t.equal(writer.json().slug, 'per-token-2');
 
-  const otherBody = await post(b, '/v1/articles', article(b, 'Other body'), 'shared-key', b.auth('admin'));
+  const otherBody = await post(b, '/v1/articles', await article(b, 'Other body'), 'shared-key', b.auth('admin'));
   t.equal(otherBody.statusCode, 201, 'a third token with another body is not a conflict');
 
   const replay = await post(b, '/v1/articles', body, 'shared-key', b.auth('writer'));
@@ -92,8 +95,8 @@ t.test('keys are per token', async (t) => {
 
 t.test('a failed first request is not stored', async (t) => {
   const b = await build(t);
-  const before = count(b, 'articles');
-  const broken = { ...article(b, 'Retry me'), sectionId: MISSING_ID };
+  const before = await count(b, 'articles');
+  const broken = { ...await article(b, 'Retry me'), sectionId: MISSING_ID };
   const failed = await post(b, '/v1/articles', broken, 'key-retry');
   problem(t, failed, 422, 'first attempt: missing section');
   const failedAgain = await post(b, '/v1/articles', broken, 'key-retry');
@@ -103,19 +106,19 @@ t.test('a failed first request is not stored', async (t) => {
   const invalid = await post(b, '/v1/articles', { headline: '' }, 'key-retry');
   problem(t, invalid, 400, 'an invalid body with the key');
 
-  const fixed = await post(b, '/v1/articles', article(b, 'Retry me'), 'key-retry');
+  const fixed = await post(b, '/v1/articles', await article(b, 'Retry me'), 'key-retry');
   t.equal(fixed.statusCode, 201, 'retrying with the same key after fixing the body succeeds');
   t.equal(fixed.headers['idempotency-replayed'], undefined);
-  t.equal(count(b, 'articles'), before + 1);
-  const replay = await post(b, '/v1/articles', article(b, 'Retry me'), 'key-retry');
+  t.equal(await count(b, 'articles'), before + 1);
+  const replay = await post(b, '/v1/articles', await article(b, 'Retry me'), 'key-retry');
   t.equal(replay.headers['idempotency-replayed'], 'true');
   t.equal(replay.body, fixed.body);
-  t.equal(count(b, 'articles'), before + 1);
+  t.equal(await count(b, 'articles'), before + 1);
 });
 
 t.test('after 24 hours the key is forgotten', async (t) => {
   const b = await build(t);
-  const body = article(b, 'Daily');
+  const body = await article(b, 'Daily');
   const first = await post(b, '/v1/articles', body, 'key-daily');
   t.equal(first.statusCode, 201);
   b.clock.advance(23 * HOUR);
@@ -128,13 +131,13 @@ t.test('after 24 hours the key is forgotten', async (t) => {
   t.equal(later.headers['idempotency-replayed'], undefined, 'not replayed after 25 h');
   t.not(later.json().id, first.json().id, 'a new article');
   t.equal(later.json().slug, 'daily-2');
-  const otherBody = await post(b, '/v1/articles', article(b, 'Daily, other'), 'key-daily');
+  const otherBody = await post(b, '/v1/articles', await article(b, 'Daily, other'), 'key-daily');
   problem(t, otherBody, 422, 'the key is now bound to the new request');
 });
 
 t.test('POST /v1/sections honours Idempotency-Key too', async (t) => {
   const b = await build(t);
-  const before = count(b, 'sections');
+  const before = await count(b, 'sections');
   const first = await post(b, '/v1/sections', { name: 'Keyed Section' }, 'section-key');
   t.equal(first.statusCode, 201);
   const second = await post(b, '/v1/sections', { name: 'Keyed Section' }, 'section-key');
@@ -142,7 +145,7 @@ t.test('POST /v1/sections honours Idempotency-Key too', async (t) => {
   t.equal(second.body, first.body);
   t.equal(second.headers['idempotency-replayed'], 'true');
   t.equal(second.headers.location, first.headers.location);
-  t.equal(count(b, 'sections'), before + 1, 'one section');
+  t.equal(await count(b, 'sections'), before + 1, 'one section');
   problem(t, await post(b, '/v1/sections', { name: 'Other Section' }, 'section-key'), 422, 'other body');
   // Without a key the same body is a sibling-slug conflict: proof that the replay did not act.
   problem(t, await post(b, '/v1/sections', { name: 'Keyed Section' }, undefined), 409, 'no key: acts, and conflicts');

@@ -96,7 +96,7 @@ function parseLink(header: unknown): URL | null {
 async function walk<T extends { id: string }>(
   b: Built,
   url: string,
-  opts: { headers?: Record<string, string>; via?: 'cursor' | 'link'; limit?: number; between?: (page: T[], nextCursor: string | null) => void } = {},
+  opts: { headers?: Record<string, string>; via?: 'cursor' | 'link'; limit?: number; between?: (page: T[], nextCursor: string | null) => void | Promise<void> } = {},
 ): Promise<Walk<T>> {
   const limit = opts.limit ?? LIMIT;
   const start = new URL(url, 'http://x');
@@ -131,7 +131,7 @@ async function walk<T extends { id: string }>(
     out.items.push(...body.data);
     out.pages.push(body.data.map((i) => i.id));
     out.cursors.push(cursor);
-    opts.between?.(body.data, cursor);
+    await opts.between?.(body.data, cursor);
     if (cursor === null) next = null;
     else if (opts.via === 'link') next = link ? link.pathname + link.search : null;
     else {
@@ -185,8 +185,8 @@ async function seedModel(b: Built): Promise<Model> {
   };
 }
 
-function add(b: Built, models: Model[], m: Omit<Model, 'id' | 'tags'> & { tags: string[] }): Model {
-  const rec = addArticle(b, {
+async function add(b: Built, models: Model[], m: Omit<Model, 'id' | 'tags'> & { tags: string[] }): Promise<Model> {
+  const rec = await addArticle(b, {
     status: m.status,
     publishedAt: m.publishedAt,
     firstPublishedAt: m.publishedAt,
@@ -213,7 +213,7 @@ async function fixture(t: Test): Promise<Fixture> {
   for (let i = 0; i < 250; i++) {
     // 250 articles over 120 distinct minutes: most share their publishedAt with others.
     const publishedAt = base + Math.floor(rand() * 120) * MINUTE;
-    add(b, models, {
+    await add(b, models, {
       status: 'published',
       publishedAt,
       updatedAt: publishedAt + Math.floor(rand() * 60) * MINUTE,
@@ -223,12 +223,12 @@ async function fixture(t: Test): Promise<Fixture> {
     });
   }
   for (let i = 0; i < 12; i++) {
-    add(b, models, { status: 'draft', publishedAt: null, updatedAt: base + Math.floor(rand() * 40) * MINUTE, section: pick(SECTIONS), authors: pick(AUTHORS), tags: pick(TAGS) });
+    await add(b, models, { status: 'draft', publishedAt: null, updatedAt: base + Math.floor(rand() * 40) * MINUTE, section: pick(SECTIONS), authors: pick(AUTHORS), tags: pick(TAGS) });
   }
   for (let i = 0; i < 3; i++) {
     const publishedAt = now + DAY + i * MINUTE;
-    add(b, models, { status: 'scheduled', publishedAt, updatedAt: base + i * MINUTE, section: pick(SECTIONS), authors: pick(AUTHORS), tags: pick(TAGS) });
-    add(b, models, { status: 'archived', publishedAt: base + i * MINUTE, updatedAt: base + 2 * DAY, section: pick(SECTIONS), authors: pick(AUTHORS), tags: pick(TAGS) });
+    await add(b, models, { status: 'scheduled', publishedAt, updatedAt: base + i * MINUTE, section: pick(SECTIONS), authors: pick(AUTHORS), tags: pick(TAGS) });
+    await add(b, models, { status: 'archived', publishedAt: base + i * MINUTE, updatedAt: base + 2 * DAY, section: pick(SECTIONS), authors: pick(AUTHORS), tags: pick(TAGS) });
   }
   t.comment(`inserted ${models.length - 1} articles in ${Date.now() - started} ms`);
   return { b, models, token: b.auth('editor') };
@@ -400,7 +400,7 @@ t.test('article lists walk completely, in order, by nextCursor and by Link', asy
       const url = `/v1/articles?sort=${sort}&limit=${LIMIT}`;
       const walked = await walk<Item>(b, url, {
         headers,
-        between(page, nextCursor) {
+        async between(page, nextCursor) {
           // Not after the last page: the walk is over, nothing written then can appear.
           if (pages++ % 3 !== 0 || nextCursor === null || page.length === 0) return;
           const last = itemModel(page.at(-1)!);
@@ -412,18 +412,18 @@ t.test('article lists walk completely, in order, by nextCursor and by Link', asy
           b.clock.advance(MINUTE);
           const fresh = b.clock.now();
           // Newer than everything (published now, updated now).
-          newArticles.push(add(b, models, { ...common, status: 'published', publishedAt: fresh, updatedAt: fresh }));
+          newArticles.push(await add(b, models, { ...common, status: 'published', publishedAt: fresh, updatedAt: fresh }));
           // Just past the current position, and just before it.
           const near = (delta: number) =>
             sort.endsWith('publishedAt')
               ? { publishedAt: lastKey + delta, updatedAt: fresh }
               : { publishedAt: oldest(models), updatedAt: lastKey + delta };
-          newArticles.push(add(b, models, { ...common, status: 'published', ...near(step) }));
-          newArticles.push(add(b, models, { ...common, status: 'published', ...near(-step) }));
+          newArticles.push(await add(b, models, { ...common, status: 'published', ...near(step) }));
+          newArticles.push(await add(b, models, { ...common, status: 'published', ...near(-step) }));
           // The same key as the last item seen (which side it lands on depends on its id).
-          newArticles.push(add(b, models, { ...common, status: 'published', ...near(0) }));
+          newArticles.push(await add(b, models, { ...common, status: 'published', ...near(0) }));
           // Older than everything.
-          newArticles.push(add(b, models, { ...common, status: 'published', publishedAt: oldest(models) - DAY, updatedAt: oldest(models) - DAY }));
+          newArticles.push(await add(b, models, { ...common, status: 'published', publishedAt: oldest(models) - DAY, updatedAt: oldest(models) - DAY }));
           for (const m of newArticles) (compare(m, last, sort) > 0 ? ahead : behind).push(m.id);
         },
       });
@@ -462,7 +462,7 @@ t.test('sections, authors, tags and images walk completely', async (t) => {
 
   t.test('authors by slug', async (t) => {
     for (const slug of ['zoe-kim', 'ahn-ji-ho', 'moon-se-ra', 'lim-jeong-woo', 'park-a']) {
-      b.services.repositories.authors.insert({ id: uuidv7(), slug, name: slug, email: null, title: null, bio: null, createdAt: now, updatedAt: now });
+      await b.services.repositories.authors.insert({ id: uuidv7(), slug, name: slug, email: null, title: null, bio: null, createdAt: now, updatedAt: now });
     }
     const slugs = [...readSeed().authors.map((a) => a.slug), 'zoe-kim', 'ahn-ji-ho', 'moon-se-ra', 'lim-jeong-woo', 'park-a'].sort();
     for (const limit of [1, 2]) {
@@ -476,9 +476,9 @@ t.test('sections, authors, tags and images walk completely', async (t) => {
   });
 
   t.test('tags by slug (the public sees tags of public articles only)', async (t) => {
-    addArticle(b, { tagNames: ['Alpha', 'Economy', 'Zeta'] });
-    addArticle(b, { tagNames: ['Beta', 'Alpha'] });
-    addArticle(b, { status: 'draft', tagNames: ['Draft Only', 'Beta'] });
+    await addArticle(b, { tagNames: ['Alpha', 'Economy', 'Zeta'] });
+    await addArticle(b, { tagNames: ['Beta', 'Alpha'] });
+    await addArticle(b, { status: 'draft', tagNames: ['Draft Only', 'Beta'] });
     const seedTags = readSeed().articles[0]!.tags.map((n) => n.toLowerCase().replace(/[^a-z0-9]+/g, '-'));
     const publicSlugs = [...seedTags, 'alpha', 'economy', 'zeta', 'beta'].sort();
     const allSlugs = [...publicSlugs, 'draft-only'].sort();
@@ -495,20 +495,21 @@ t.test('sections, authors, tags and images walk completely', async (t) => {
   });
 
   t.test('images newest first (ties by id); the public sees used images only', async (t) => {
-    const seedImage = b.db.$client.prepare('select id, created_at as createdAt from images').all() as { id: string; createdAt: number }[];
+    const { images } = b.db.tables;
+    const seedImage: { id: string; createdAt: number }[] = await b.db.q.select({ id: images.id, createdAt: images.createdAt }).from(images);
     t.equal(seedImage.length, 1, 'the seed has one image');
     const rows = [...seedImage];
     for (let i = 0; i < 7; i++) {
       const id = uuidv7();
       const createdAt = now - 3_600_000 + Math.floor(i / 3) * 1000; // groups of 3 created in the same ms
-      b.services.repositories.images.insert({ id, sha256: `${i}`.padStart(64, '0'), filename: `i${i}.jpg`, mimeType: 'image/jpeg', bytes: 1, width: 10, height: 10, alt: null, caption: null, credit: null, createdAt, updatedAt: createdAt });
+      await b.services.repositories.images.insert({ id, sha256: `${i}`.padStart(64, '0'), filename: `i${i}.jpg`, mimeType: 'image/jpeg', bytes: 1, width: 10, height: 10, alt: null, caption: null, credit: null, createdAt, updatedAt: createdAt });
       rows.push({ id, createdAt });
     }
     const lead = (i: number) => ({ imageId: rows[i]!.id, caption: null, credit: null });
-    addArticle(b, { leadImage: lead(1) });
-    addArticle(b, { leadImage: lead(2) });
-    addArticle(b, { leadImage: lead(5) });
-    addArticle(b, { status: 'draft', leadImage: lead(3) });
+    await addArticle(b, { leadImage: lead(1) });
+    await addArticle(b, { leadImage: lead(2) });
+    await addArticle(b, { leadImage: lead(5) });
+    await addArticle(b, { status: 'draft', leadImage: lead(3) });
     const order = (list: typeof rows) =>
       [...list].sort((x, y) => (x.createdAt !== y.createdAt ? y.createdAt - x.createdAt : x.id < y.id ? 1 : -1)).map((r) => r.id);
     const publicIds = new Set([rows[0]!.id, rows[1]!.id, rows[2]!.id, rows[5]!.id]);

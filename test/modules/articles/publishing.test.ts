@@ -1,6 +1,7 @@
 // Publishing: publish now, at a past date or scheduled (public when its time comes, with no
 // write), unpublish, re-publish (firstPublishedAt is set once), archive; the bodies these
 // routes take (none, `{}`, an empty JSON body) and the ones they refuse.
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { build, SEED_SLUG, seedIds, type Built } from '../../helper.ts';
 import { send, problem, paths } from '../../requests.ts';
@@ -12,7 +13,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 async function draft(t: Test, b: Built, headline: string, sectionPath = 'national/politics'): Promise<any> {
   const res = await send(b, 'POST', '/v1/articles', {
-    body: { headline, sectionId: seedIds(b.services).sections.get(sectionPath), body: [{ type: 'paragraph', text: `${headline}.` }] },
+    body: { headline, sectionId: (await seedIds(b.services)).sections.get(sectionPath), body: [{ type: 'paragraph', text: `${headline}.` }] },
   });
   t.equal(res.statusCode, 201, `draft “${headline}” created`);
   return res.json();
@@ -99,8 +100,9 @@ t.test('publish with a future publishAt: scheduled, then public at its time with
   b.clock.advance(HOUR);
   problem(t, await send(b, 'GET', `/v1/articles/${a.id}`, { role: null }), 404, 'an hour before');
 
-  const count = () => (b.db.$client.prepare('select count(*) as n from article_revisions').get() as { n: number }).n;
-  const revisionsBefore = count();
+  // count(*) is a bigint on PostgreSQL (a string): Number() on both engines.
+  const count = async () => Number((await b.db.dialect.all<{ n: number | string }>(b.db.q, sql`select count(*) as n from article_revisions`))[0]!.n);
+  const revisionsBefore = await count();
   b.clock.advance(HOUR + 1000); // one second past publishAt; no request in between
   const now = await send(b, 'GET', `/v1/articles/${a.id}`, { role: null });
   t.equal(now.statusCode, 200, 'public once its time has come');
@@ -113,7 +115,7 @@ t.test('publish with a future publishAt: scheduled, then public at its time with
   t.strictSame(await publicSlugs(t, b, '/v1/articles?section=national/politics'), [a.slug], 'in its section');
   t.strictSame(await publicSlugs(t, b, '/v1/articles?section=national'), [a.slug, SEED_SLUG], 'in the parent section');
   t.equal((await send(b, 'GET', `/v1/articles/${a.id}`)).json().status, 'published', 'a token sees it as published too');
-  t.equal(count(), revisionsBefore, 'no revision was written by the flip');
+  t.equal(await count(), revisionsBefore, 'no revision was written by the flip');
   t.strictSame(await byStatus('scheduled'), [], '?status=scheduled no longer lists it');
   t.strictSame(await byStatus('published'), [a.slug, SEED_SLUG], '?status=published does');
 });

@@ -20,7 +20,7 @@ function content(article: Record<string, unknown>) {
  * published (3), edited (4), unpublished (5) and archived (6) by the editor, a minute apart.
  */
 async function history(t: Test, b: Built) {
-  const ids = seedIds(b.services);
+  const ids = await seedIds(b.services);
   const times: number[] = [];
   const step = async (res: Promise<Res>, status: number, what: string) => {
     const r = await res;
@@ -210,7 +210,7 @@ t.test('restore keeps the current slug when the old one has been taken since', a
   const b = await build(t);
   const { id, created } = await history(t, b);
   const other = await send(b, 'POST', '/v1/articles', {
-    body: { headline: 'Squatter', slug: created.slug, sectionId: seedIds(b.services).sections.get('sports') },
+    body: { headline: 'Squatter', slug: created.slug, sectionId: (await seedIds(b.services)).sections.get('sports') },
   });
   t.equal(other.statusCode, 201, 'another article takes the freed slug');
   const res = await send(b, 'POST', `/v1/articles/${id}/revisions/1/restore`);

@@ -1,6 +1,7 @@
 // The role matrix: no token → 401 (WWW-Authenticate: Bearer) on every write route; writer,
 // editor and admin each may do exactly what API.md says; tokens over HTTP (admin only); and the
 // order of checks: authentication (401), validation (400), existence (404), role (403).
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { build, SEED_SLUG, seedIds, type Built } from '../../helper.ts';
 import { send, problem, type Res, type Method } from '../../requests.ts';
@@ -16,22 +17,24 @@ function unauthorized(t: Test, res: Res, what: string) {
   t.match(res.headers['www-authenticate'], /^Bearer( |$)/, `${what}: WWW-Authenticate: Bearer`);
 }
 
-const count = (b: Built, table: string) => (b.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+/** Rows in a table (count(*) is a bigint on PostgreSQL, read as a string: Number() on both engines). */
+const count = async (b: Built, table: string) =>
+  Number((await b.db.dialect.all<{ n: number | string }>(b.db.q, sql.raw(`select count(*) as n from ${table}`)))[0]!.n);
 
 /** A fixture: a draft, ids of the seed article, a section and an author. */
 async function fixture(t: Test, b: Built) {
-  const ids = seedIds(b.services);
+  const ids = await seedIds(b.services);
   const sectionId = ids.sections.get('opinion')!;
   const res = await send(b, 'POST', '/v1/articles', { role: 'writer', body: { headline: 'A writer’s draft', sectionId } });
   t.equal(res.statusCode, 201, 'fixture draft');
-  const seed = b.services.repositories.articles.findBySlug(SEED_SLUG)!;
+  const seed = (await b.services.repositories.articles.findBySlug(SEED_SLUG))!;
   return { draft: res.json() as { id: string }, seedId: seed.id, sectionId, authorId: ids.author('park-hyun-joo'), ids };
 }
 
 t.test('no token: 401 with WWW-Authenticate: Bearer on every write route', async (t) => {
   const b = await build(t);
   const f = await fixture(t, b);
-  const tokenId = b.services.tokens.list()[0]!.id;
+  const tokenId = (await b.services.tokens.list())[0]!.id;
   const routes: [Method, string, unknown][] = [
     ['POST', '/v1/articles', { headline: 'x', sectionId: f.sectionId }],
     ['PATCH', `/v1/articles/${f.draft.id}`, { headline: 'x' }],
@@ -55,7 +58,8 @@ t.test('no token: 401 with WWW-Authenticate: Bearer on every write route', async
     ['PATCH', `/v1/images/${MISSING_ID}`, { alt: 'x' }],
     ['DELETE', `/v1/images/${MISSING_ID}`, undefined],
   ];
-  const before = { articles: count(b, 'articles'), sections: count(b, 'sections'), authors: count(b, 'authors'), tokens: count(b, 'api_tokens') };
+  const counts = async () => ({ articles: await count(b, 'articles'), sections: await count(b, 'sections'), authors: await count(b, 'authors'), tokens: await count(b, 'api_tokens') });
+  const before = await counts();
   for (const [method, url, body] of routes) {
     unauthorized(t, await send(b, method, url, { role: null, body }), `${method} ${url}`);
   }
@@ -63,7 +67,7 @@ t.test('no token: 401 with WWW-Authenticate: Bearer on every write route', async
     unauthorized(t, await send(b, 'POST', '/v1/articles', { role: null, body: { headline: 'x', sectionId: f.sectionId }, headers: { authorization: header } }), `Authorization: “${header}”`);
   }
   t.strictSame(
-    { articles: count(b, 'articles'), sections: count(b, 'sections'), authors: count(b, 'authors'), tokens: count(b, 'api_tokens') },
+    await counts(),
     before,
     'nothing was written',
   );
@@ -101,17 +105,18 @@ t.test('writer: create and edit drafts; nothing else', async (t) => {
   problem(t, await send(b, 'DELETE', `/v1/authors/${f.authorId}`, w), 403, 'writer deletes an author');
   problem(t, await send(b, 'GET', '/v1/tokens', w), 403, 'writer lists tokens');
   problem(t, await send(b, 'POST', '/v1/tokens', { ...w, body: { name: 'mine', role: 'admin' } }), 403, 'writer creates a token');
-  problem(t, await send(b, 'DELETE', `/v1/tokens/${b.services.tokens.list()[0]!.id}`, w), 403, 'writer revokes a token');
+  problem(t, await send(b, 'DELETE', `/v1/tokens/${(await b.services.tokens.list())[0]!.id}`, w), 403, 'writer revokes a token');
 
   const article = (await send(b, 'GET', `/v1/articles/${f.draft.id}`)).json();
   t.equal(article.headline, 'Edited by the writer', 'the refused edits changed nothing');
   t.equal(article.status, 'archived');
   const seed = (await send(b, 'GET', `/v1/articles/${f.seedId}`)).json();
-  t.equal(seed.headline, b.services.repositories.articles.findBySlug(SEED_SLUG)!.headline);
+  t.equal(seed.headline, (await b.services.repositories.articles.findBySlug(SEED_SLUG))!.headline);
   t.equal(seed.version, 1);
-  t.equal(count(b, 'sections'), 14, 'no section created or deleted');
-  t.equal(count(b, 'authors'), 2, 'no author created or deleted');
-  t.equal(count(b, 'api_tokens'), 2, 'no token created (the writer’s and the editor’s)');
+  t.equal(await count(b, 'sections'), 14, 'no section created or deleted');
+  t.equal(await count(b, 'authors'), 2, 'no author created or deleted');
+  // build() makes the writer’s, the editor’s and the admin’s tokens up front.
+  t.equal(await count(b, 'api_tokens'), 3, 'no token created (only the writer’s, the editor’s and the admin’s)');
 });
 
 t.test('editor: every content action, but not tokens', async (t) => {
@@ -134,14 +139,14 @@ t.test('editor: every content action, but not tokens', async (t) => {
 
   problem(t, await send(b, 'GET', '/v1/tokens'), 403, 'editor lists tokens');
   problem(t, await send(b, 'POST', '/v1/tokens', { body: { name: 'mine', role: 'admin' } }), 403, 'editor creates a token');
-  problem(t, await send(b, 'DELETE', `/v1/tokens/${b.services.tokens.list()[0]!.id}`), 403, 'editor revokes a token');
-  t.equal(count(b, 'api_tokens'), 2, 'no token created');
-  t.equal(b.services.tokens.list().filter((x) => x.revokedAt !== null).length, 0, 'no token revoked');
+  problem(t, await send(b, 'DELETE', `/v1/tokens/${(await b.services.tokens.list())[0]!.id}`), 403, 'editor revokes a token');
+  t.equal(await count(b, 'api_tokens'), 3, 'no token created (build() made three)');
+  t.equal((await b.services.tokens.list()).filter((x) => x.revokedAt !== null).length, 0, 'no token revoked');
 });
 
 t.test('admin: create (secret shown once), list (no secret, no hash), revoke tokens', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services);
+  const ids = await seedIds(b.services);
   const a = { role: 'admin' as const };
   const created = await send(b, 'POST', '/v1/tokens', { ...a, body: { name: 'night desk', role: 'writer' } });
   t.equal(created.statusCode, 201);
@@ -156,8 +161,9 @@ t.test('admin: create (secret shown once), list (no secret, no hash), revoke tok
   t.type(c.token, 'string');
   t.ok(c.token.length >= 40, `the token is long (${c.token.length} characters)`);
 
-  const stored = b.db.$client.prepare('select * from api_tokens where id = ?').get(c.id) as Record<string, unknown>;
-  t.not(Object.values(stored).includes(c.token), 'the secret itself is not stored');
+  const [stored] = await b.db.dialect.all<Record<string, unknown>>(b.db.q, sql`select * from api_tokens where id = ${c.id}`);
+  t.ok(stored, 'the token is stored');
+  t.not(Object.values(stored!).includes(c.token), 'the secret itself is not stored');
 
   const list = await send(b, 'GET', '/v1/tokens', a);
   t.equal(list.statusCode, 200);
@@ -165,7 +171,7 @@ t.test('admin: create (secret shown once), list (no secret, no hash), revoke tok
   t.notMatch(list.body, c.token, 'the secret is not in the list');
   t.notMatch(list.body, /hash/i, 'no hash in the list');
   const items = list.json().data as Record<string, unknown>[];
-  t.equal(items.length, 2, 'the admin’s token and the new one');
+  t.equal(items.length, 4, 'the three tokens build() made (writer, editor, admin) and the new one');
   for (const item of items) t.strictSame(Object.keys(item).sort(), ['createdAt', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role']);
   t.strictSame(items.find((x) => x.id === c.id), { id: c.id, name: 'night desk', role: 'writer', createdAt: c.createdAt, lastUsedAt: null, revokedAt: null });
 

@@ -53,13 +53,13 @@ t.test('a body word finds the seed article, with a highlighted snippet and no bo
 t.test('a headline hit ranks above a body-only hit', async (t) => {
   const b = await build(t);
   const at = b.clock.now();
-  const inHeadline = addArticle(b, {
+  const inHeadline = await addArticle(b, {
     slug: 'headline-hit',
     headline: 'Kimchi exports reach a record',
     publishedAt: at - 2 * HOUR,
     body: [{ type: 'paragraph', text: 'Fermented cabbage shipments to Europe doubled this year, traders said.' }],
   });
-  const inBody = addArticle(b, {
+  const inBody = await addArticle(b, {
     slug: 'body-hit',
     headline: 'Trade figures for the second quarter',
     publishedAt: at - HOUR,
@@ -79,8 +79,8 @@ t.test('a headline hit ranks above a body-only hit', async (t) => {
 
 t.test('diacritics are folded both ways', async (t) => {
   const b = await build(t);
-  addArticle(b, { slug: 'accented', headline: 'A café opens in Seoul', body: [{ type: 'paragraph', text: 'The résumé of its owner.' }] });
-  addArticle(b, { slug: 'plain', headline: 'Another cafe closes', body: [{ type: 'paragraph', text: 'Nothing else.' }] });
+  await addArticle(b, { slug: 'accented', headline: 'A café opens in Seoul', body: [{ type: 'paragraph', text: 'The résumé of its owner.' }] });
+  await addArticle(b, { slug: 'plain', headline: 'Another cafe closes', body: [{ type: 'paragraph', text: 'Nothing else.' }] });
   for (const q of ['cafe', 'café', 'CAFÉ', 'cafe\u0301']) {
     const { body } = await search(t, b, q);
     t.strictSame(slugs(body).sort(), ['accented', 'plain'], `${JSON.stringify(q)} matches café and cafe`);
@@ -103,8 +103,8 @@ t.test('the last word matches as a prefix', async (t) => {
 
 t.test('hostile text is searched as words, never parsed, never a 500', async (t) => {
   const b = await build(t);
-  addArticle(b, { slug: 'colon-article', headline: 'Ordinary news', body: [{ type: 'paragraph', text: 'The headline: Putin near the border.' }] });
-  addArticle(b, { slug: 'sql-article', headline: 'Database week', body: [{ type: 'paragraph', text: 'Drop the table of articles, said nobody.' }] });
+  await addArticle(b, { slug: 'colon-article', headline: 'Ordinary news', body: [{ type: 'paragraph', text: 'The headline: Putin near the border.' }] });
+  await addArticle(b, { slug: 'sql-article', headline: 'Database week', body: [{ type: 'paragraph', text: 'Drop the table of articles, said nobody.' }] });
 
   const cases: [string, string[] | null][] = [
     ['"', []],
@@ -163,13 +163,13 @@ t.test('q combines with section and with sort', async (t) => {
   const b = await build(t);
   b.clock.advance(HOUR);
   const at = b.clock.now();
-  const biz = addArticle(b, {
+  const biz = await addArticle(b, {
     slug: 'putin-and-markets',
     sectionPath: 'business/economy',
     headline: 'Markets shrug off Putin visit',
     publishedAt: at - 1000,
   });
-  const older = addArticle(b, {
+  const older = await addArticle(b, {
     slug: 'putin-older',
     sectionPath: 'national/defense',
     headline: 'Earlier: defense ministry on Putin',
@@ -196,9 +196,9 @@ t.test('q combines with section and with sort', async (t) => {
 
 t.test('every hit carries a snippet with <mark> around the matched word', async (t) => {
   const b = await build(t);
-  addArticle(b, { slug: 'w1', headline: 'Walrus sighted', body: [{ type: 'paragraph', text: 'A walrus on the beach.' }] });
-  addArticle(b, { slug: 'w2', headline: 'Weather', body: [{ type: 'paragraph', text: 'Rain, then a lone walrus.' }] });
-  addArticle(b, { slug: 'w3', headline: 'Zoo', summary: 'The walrus enclosure reopens.', body: [{ type: 'paragraph', text: 'Nothing.' }] });
+  await addArticle(b, { slug: 'w1', headline: 'Walrus sighted', body: [{ type: 'paragraph', text: 'A walrus on the beach.' }] });
+  await addArticle(b, { slug: 'w2', headline: 'Weather', body: [{ type: 'paragraph', text: 'Rain, then a lone walrus.' }] });
+  await addArticle(b, { slug: 'w3', headline: 'Zoo', summary: 'The walrus enclosure reopens.', body: [{ type: 'paragraph', text: 'Nothing.' }] });
   const { body } = await search(t, b, 'walrus');
   t.strictSame(slugs(body).sort(), ['w1', 'w2', 'w3']);
   for (const hit of body.data) {
@@ -210,7 +210,7 @@ t.test('every hit carries a snippet with <mark> around the matched word', async 
 
 t.test('snippets are HTML-escaped', async (t) => {
   const b = await build(t);
-  addArticle(b, {
+  await addArticle(b, {
     slug: 'xss',
     headline: 'Harmless',
     body: [{ type: 'paragraph', text: '<script>alert(1)</script> tomato & "onions" <b>bold</b> \'quoted\'' }],
@@ -235,10 +235,10 @@ t.test('snippets are HTML-escaped', async (t) => {
 
 t.test('non-public articles are found by a token only', async (t) => {
   const b = await build(t);
-  addArticle(b, { slug: 'draft-okapi', status: 'draft', headline: 'Okapi draft' });
-  addArticle(b, { slug: 'archived-okapi', status: 'archived', headline: 'Okapi archived' });
-  addArticle(b, { slug: 'scheduled-okapi', status: 'scheduled', publishedAt: b.clock.now() + HOUR, headline: 'Okapi scheduled' });
-  addArticle(b, { slug: 'public-okapi', headline: 'Okapi public' });
+  await addArticle(b, { slug: 'draft-okapi', status: 'draft', headline: 'Okapi draft' });
+  await addArticle(b, { slug: 'archived-okapi', status: 'archived', headline: 'Okapi archived' });
+  await addArticle(b, { slug: 'scheduled-okapi', status: 'scheduled', publishedAt: b.clock.now() + HOUR, headline: 'Okapi scheduled' });
+  await addArticle(b, { slug: 'public-okapi', headline: 'Okapi public' });
 
   t.strictSame(slugs((await search(t, b, 'okapi')).body), ['public-okapi'], 'the public finds only the public one');
   t.strictSame(slugs((await search(t, b, 'okapi', '&sort=-publishedAt')).body), ['public-okapi'], 'with a sort too');
@@ -262,13 +262,13 @@ t.test('search results paginate with limit=1 without duplicates or gaps', async 
   const b = await build(t);
   const at = b.clock.now();
   // Different relevance (headline / summary / body, repeated words) and exact ties.
-  addArticle(b, { slug: 'p-headline', headline: 'Pangolin rescue', publishedAt: at - 1 });
-  addArticle(b, { slug: 'p-summary', summary: 'A pangolin story', publishedAt: at - 2 });
-  addArticle(b, { slug: 'p-body-twice', body: [{ type: 'paragraph', text: 'Pangolin after pangolin.' }], publishedAt: at - 3 });
-  addArticle(b, { slug: 'p-tie-1', body: [{ type: 'paragraph', text: 'One pangolin here.' }], publishedAt: at - 4 });
-  addArticle(b, { slug: 'p-tie-2', body: [{ type: 'paragraph', text: 'One pangolin here.' }], publishedAt: at - 5 });
-  addArticle(b, { slug: 'p-tie-3', body: [{ type: 'paragraph', text: 'One pangolin here.' }], publishedAt: at - 6 });
-  addArticle(b, { slug: 'p-draft', status: 'draft', headline: 'Pangolin draft' });
+  await addArticle(b, { slug: 'p-headline', headline: 'Pangolin rescue', publishedAt: at - 1 });
+  await addArticle(b, { slug: 'p-summary', summary: 'A pangolin story', publishedAt: at - 2 });
+  await addArticle(b, { slug: 'p-body-twice', body: [{ type: 'paragraph', text: 'Pangolin after pangolin.' }], publishedAt: at - 3 });
+  await addArticle(b, { slug: 'p-tie-1', body: [{ type: 'paragraph', text: 'One pangolin here.' }], publishedAt: at - 4 });
+  await addArticle(b, { slug: 'p-tie-2', body: [{ type: 'paragraph', text: 'One pangolin here.' }], publishedAt: at - 5 });
+  await addArticle(b, { slug: 'p-tie-3', body: [{ type: 'paragraph', text: 'One pangolin here.' }], publishedAt: at - 6 });
+  await addArticle(b, { slug: 'p-draft', status: 'draft', headline: 'Pangolin draft' });
 
   for (const [extra, headers, count] of [
     ['', {}, 6],

@@ -43,7 +43,7 @@ t.test('the source text yields the expected caption and 19 paragraphs (sanity of
 
 t.test('GET /v1/articles/slug/<seed> reads back field by field', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services);
+  const ids = await seedIds(b.services);
   const res = await getSeed(b);
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-type'], 'application/json; charset=utf-8');
@@ -84,7 +84,7 @@ t.test('GET /v1/articles/slug/<seed> reads back field by field', async (t) => {
     { id: ids.author('park-hyun-joo'), slug: 'park-hyun-joo', name: 'Park Hyun-joo', email: null, title: null },
   ]);
 
-  const image = b.services.repositories.images.findBySha256(IMAGE_SHA256);
+  const image = await b.services.repositories.images.findBySha256(IMAGE_SHA256);
   t.ok(image, 'the seed image is stored');
   const imageId = image!.id;
   t.strictSame(a.leadImage, {
@@ -220,7 +220,7 @@ t.test('loading the seed a second time creates nothing', async (t) => {
   t.equal(list.json().data[0].id, before.id);
   const after = (await getSeed(b)).json();
   t.strictSame(after, before, 'the article is unchanged');
-  t.equal(b.services.repositories.sections.list({ limit: 1000 }).length, 14, 'still 14 sections');
+  t.equal((await b.services.repositories.sections.list({ limit: 1000 })).length, 14, 'still 14 sections');
   const images = await b.app.inject({ method: 'GET', url: '/v1/images', headers: b.auth('editor') });
   t.equal(images.json().data.length, 1, 'still one image');
 });

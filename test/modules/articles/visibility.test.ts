@@ -37,10 +37,10 @@ async function slugsOf(t: Test, b: Built, url: string, headers: Record<string, s
 }
 
 /** A draft, a scheduled-not-yet-due and an archived article, in national/politics by Park Hyun-joo. */
-function hidden(b: Built) {
+async function hidden(b: Built) {
   const common = { sectionPath: 'national/politics', authorSlugs: ['park-hyun-joo'] };
-  const draft = addArticle(b, { ...common, status: 'draft', slug: 'hidden-draft', headline: 'Hidden draft', tagNames: ['Draft Only'] });
-  const scheduled = addArticle(b, {
+  const draft = await addArticle(b, { ...common, status: 'draft', slug: 'hidden-draft', headline: 'Hidden draft', tagNames: ['Draft Only'] });
+  const scheduled = await addArticle(b, {
     ...common,
     status: 'scheduled',
     slug: 'hidden-scheduled',
@@ -48,13 +48,13 @@ function hidden(b: Built) {
     publishedAt: b.clock.now() + HOUR,
     tagNames: ['Scheduled Only'],
   });
-  const archived = addArticle(b, { ...common, status: 'archived', slug: 'hidden-archived', headline: 'Hidden archived', tagNames: ['Archived Only'] });
+  const archived = await addArticle(b, { ...common, status: 'archived', slug: 'hidden-archived', headline: 'Hidden archived', tagNames: ['Archived Only'] });
   return { draft, scheduled, archived, all: [draft, scheduled, archived] };
 }
 
 t.test('non-public articles are absent from the public list and 404 by id and slug', async (t) => {
   const b = await build(t);
-  const h = hidden(b);
+  const h = await hidden(b);
   t.strictSame(await slugsOf(t, b, '/v1/articles'), [SEED_SLUG], 'only the seed article is listed');
 
   for (const a of h.all) {
@@ -73,7 +73,7 @@ t.test('non-public articles are absent from the public list and 404 by id and sl
 
 t.test('non-public articles are absent from section and author lists', async (t) => {
   const b = await build(t);
-  const h = hidden(b);
+  const h = await hidden(b);
   t.strictSame(await slugsOf(t, b, '/v1/articles?section=national/politics'), [], 'section page: nothing public');
   t.strictSame(await slugsOf(t, b, '/v1/articles?section=national'), [SEED_SLUG], 'parent section: only the seed');
   t.strictSame(await slugsOf(t, b, '/v1/articles?author=park-hyun-joo'), [SEED_SLUG], 'author page: only the seed');
@@ -93,8 +93,8 @@ t.test('non-public articles are absent from section and author lists', async (t)
 
 t.test('tags: a tag only on non-public articles does not exist for the public; counts are public only', async (t) => {
   const b = await build(t);
-  const h = hidden(b);
-  addArticle(b, { status: 'draft', tagNames: ['Russia'] });
+  const h = await hidden(b);
+  await addArticle(b, { status: 'draft', tagNames: ['Russia'] });
 
   const pub = await get(b, '/v1/tags');
   t.equal(pub.statusCode, 200);
@@ -126,8 +126,8 @@ t.test('tags: a tag only on non-public articles does not exist for the public; c
 
 t.test('related links to a non-public article are dropped for the public', async (t) => {
   const b = await build(t);
-  const h = hidden(b);
-  const pub = addArticle(b, {
+  const h = await hidden(b);
+  const pub = await addArticle(b, {
     slug: 'has-related-links',
     headline: 'Has related links',
     relatedLinks: [
@@ -165,7 +165,7 @@ async function addImage(b: Built, id: string, color: number) {
     .toBuffer();
   const sha256 = await b.services.storage.putOriginal(data);
   const at = b.clock.now();
-  b.services.repositories.images.insert({
+  await b.services.repositories.images.insert({
     id,
     sha256,
     filename: `${id}.png`,
@@ -187,9 +187,9 @@ t.test('an image used only by non-public articles is not public', async (t) => {
   const lead = await addImage(b, 'img-draft-lead', 10);
   const inBody = await addImage(b, 'img-archived-body', 20);
   const sched = await addImage(b, 'img-scheduled-lead', 30);
-  addArticle(b, { status: 'draft', leadImage: { imageId: lead.id, caption: null, credit: null } });
-  addArticle(b, { status: 'archived', body: [{ type: 'paragraph', text: 'x' }, { type: 'image', imageId: inBody.id, caption: 'c', credit: null }] });
-  addArticle(b, { status: 'scheduled', publishedAt: b.clock.now() + HOUR, leadImage: { imageId: sched.id, caption: null, credit: null } });
+  await addArticle(b, { status: 'draft', leadImage: { imageId: lead.id, caption: null, credit: null } });
+  await addArticle(b, { status: 'archived', body: [{ type: 'paragraph', text: 'x' }, { type: 'image', imageId: inBody.id, caption: 'c', credit: null }] });
+  await addArticle(b, { status: 'scheduled', publishedAt: b.clock.now() + HOUR, leadImage: { imageId: sched.id, caption: null, credit: null } });
 
   const publicIds = async () => ((await get(b, '/v1/images')).json().data as { id: string }[]).map((i) => i.id);
   const seedImageIds = await publicIds();
@@ -232,7 +232,7 @@ t.test('an image used only by non-public articles is not public', async (t) => {
 t.test('a scheduled article becomes public when its time comes, with no write', async (t) => {
   const b = await build(t);
   const at = b.clock.now() + HOUR;
-  const s = addArticle(b, { status: 'scheduled', publishedAt: at, slug: 'the-scheduled-one', tagNames: ['Later'], sectionPath: 'business/economy' });
+  const s = await addArticle(b, { status: 'scheduled', publishedAt: at, slug: 'the-scheduled-one', tagNames: ['Later'], sectionPath: 'business/economy' });
 
   assertProblem(t, await get(b, `/v1/articles/${s.id}`), 404, 'before: by id');
   assertProblem(t, await get(b, '/v1/articles/slug/the-scheduled-one'), 404, 'before: by slug');
@@ -266,7 +266,7 @@ t.test('a scheduled article becomes public when its time comes, with no write', 
 
 t.test('with a token lists include every status, and status narrows them', async (t) => {
   const b = await build(t);
-  const h = hidden(b);
+  const h = await hidden(b);
   const tok = b.auth('writer');
   t.strictSame(
     (await slugsOf(t, b, '/v1/articles', tok)).sort(),
@@ -299,7 +299,7 @@ t.test('with a token lists include every status, and status narrows them', async
 
 t.test('status needs a token; bad and malformed tokens are 401', async (t) => {
   const b = await build(t);
-  hidden(b);
+  await hidden(b);
   for (const status of ['draft', 'published']) {
     const res = await get(b, `/v1/articles?status=${status}`);
     assertProblem(t, res, 401, `status=${status} without a token`);
@@ -323,9 +323,9 @@ t.test('status needs a token; bad and malformed tokens are 401', async (t) => {
   }
 
   // A revoked token is as good as none at all.
-  const { id, token } = b.services.tokens.create('soon-revoked', 'editor');
+  const { id, token } = await b.services.tokens.create('soon-revoked', 'editor');
   t.equal((await get(b, '/v1/articles?status=draft', { authorization: `Bearer ${token}` })).statusCode, 200, 'valid before revocation');
-  b.services.tokens.revoke(id);
+  await b.services.tokens.revoke(id);
   const revoked = await get(b, '/v1/articles', { authorization: `Bearer ${token}` });
   assertProblem(t, revoked, 401, 'a revoked token');
   t.match(revoked.headers['www-authenticate'], /^Bearer\b/);

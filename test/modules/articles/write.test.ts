@@ -1,6 +1,7 @@
 // The editorial write API for articles: POST, PATCH and DELETE /v1/articles — slugs, bylines,
 // sections, lead image overrides, related links, tags, validation (400), missing references
 // (422), versions, If-Match (412), body limits (413) and content types (415).
+import { sql, type SQL } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { addArticle, build, SEED_SLUG, seedIds, type Built } from '../../helper.ts';
 import { PROBLEM, problem as sharedProblem, paths, send, type Res, type Role } from '../../requests.ts';
@@ -15,21 +16,27 @@ function problem(t: Test, res: Res, status: number, what: string): any {
   return body;
 }
 
-function refs(b: Built) {
-  const ids = seedIds(b.services);
+async function refs(b: Built) {
+  const ids = await seedIds(b.services);
   return {
     section: (path: string) => ids.sections.get(path)!,
     lim: ids.author('lim-jeong-won'),
     park: ids.author('park-hyun-joo'),
-    seed: b.services.repositories.articles.findBySlug(SEED_SLUG)!,
+    seed: (await b.services.repositories.articles.findBySlug(SEED_SLUG))!,
   };
 }
 
 async function create(t: Test, b: Built, body: Record<string, unknown>, role: Role = 'editor'): Promise<any> {
-  const res = await send(b, 'POST', '/v1/articles', { role, body: { sectionId: refs(b).section('national/north-korea'), ...body } });
+  const res = await send(b, 'POST', '/v1/articles', { role, body: { sectionId: (await refs(b)).section('national/north-korea'), ...body } });
   t.equal(res.statusCode, 201, `created “${String(body.headline)}”`);
   if (res.statusCode !== 201) t.comment(res.body.slice(0, 500));
   return res.json();
+}
+
+/** A count of rows by raw SQL, on either engine (PostgreSQL's count(*) is a bigint: a string). */
+async function countRows(b: Built, query: SQL): Promise<number> {
+  const [row] = await b.db.dialect.all<{ n: number | string }>(b.db.q, query);
+  return Number(row!.n);
 }
 
 async function imageIds(b: Built): Promise<string[]> {
@@ -39,7 +46,7 @@ async function imageIds(b: Built): Promise<string[]> {
 
 t.test('POST /v1/articles: 201, Location and the new draft at version 1', async (t) => {
   const b = await build(t);
-  const r = refs(b);
+  const r = await refs(b);
   const before = b.clock.now();
   const res = await send(b, 'POST', '/v1/articles', {
     role: 'writer',
@@ -112,7 +119,7 @@ t.test('slugs: Korean-only headline, duplicates, a taken slug (409), re-slugging
   t.equal(explicit.slug, 'my-chosen-slug', 'an explicit slug is kept');
 
   const taken = await send(b, 'POST', '/v1/articles', {
-    body: { headline: 'Another', slug: 'my-chosen-slug', sectionId: refs(b).section('sports') },
+    body: { headline: 'Another', slug: 'my-chosen-slug', sectionId: (await refs(b)).section('sports') },
   });
   const p = problem(t, taken, 409, 'taken slug on POST');
   t.strictSame(paths(p), ['body:slug']);
@@ -120,7 +127,7 @@ t.test('slugs: Korean-only headline, duplicates, a taken slug (409), re-slugging
   t.strictSame(paths(problem(t, seedTaken, 409, 'taken slug on PATCH')), ['body:slug']);
   t.equal((await send(b, 'GET', `/v1/articles/${one.id}`)).json().slug, 'same-headline', 'the 409 changed nothing');
 
-  const badSlug = await send(b, 'POST', '/v1/articles', { body: { headline: 'x', slug: 'Not A Slug', sectionId: refs(b).section('sports') } });
+  const badSlug = await send(b, 'POST', '/v1/articles', { body: { headline: 'x', slug: 'Not A Slug', sectionId: (await refs(b)).section('sports') } });
   t.strictSame(paths(problem(t, badSlug, 400, 'invalid slug')), ['body:slug']);
 
   const own = await send(b, 'PATCH', `/v1/articles/${one.id}`, { body: { slug: 'same-headline' } });
@@ -143,7 +150,7 @@ t.test('slugs: Korean-only headline, duplicates, a taken slug (409), re-slugging
 
 t.test('bylines keep their order; secondary sections; tags by name', async (t) => {
   const b = await build(t);
-  const r = refs(b);
+  const r = await refs(b);
   const a = await create(t, b, {
     headline: 'Bylines in order',
     authorIds: [r.park, r.lim],
@@ -192,7 +199,7 @@ t.test('bylines keep their order; secondary sections; tags by name', async (t) =
 
 t.test('changing sectionId moves the article between section lists', async (t) => {
   const b = await build(t);
-  const r = refs(b);
+  const r = await refs(b);
   const a = await create(t, b, { headline: 'Moving story', secondarySectionIds: [r.section('opinion')] });
   t.equal((await send(b, 'POST', `/v1/articles/${a.id}/publish`)).statusCode, 200);
   const listed = async (path: string) =>
@@ -244,8 +251,8 @@ t.test('lead image: the per-article caption and credit override; the image itsel
 
 t.test('related links: external and internal, in order; only http(s) URLs', async (t) => {
   const b = await build(t);
-  const r = refs(b);
-  const target = addArticle(b, { headline: 'An internal target', slug: 'internal-target' });
+  const r = await refs(b);
+  const target = await addArticle(b, { headline: 'An internal target', slug: 'internal-target' });
   const a = await create(t, b, {
     headline: 'With related links',
     relatedLinks: [
@@ -309,7 +316,7 @@ t.test('related links: external and internal, in order; only http(s) URLs', asyn
 
 t.test('unknown and read-only fields are 400, each named', async (t) => {
   const b = await build(t);
-  const sectionId = refs(b).section('sports');
+  const sectionId = (await refs(b)).section('sports');
   const unknown = await send(b, 'POST', '/v1/articles', { body: { headline: 'Typo', headlin: 'Typo', sectionId, colour: 'red' } });
   const p = problem(t, unknown, 400, 'unknown fields');
   t.strictSame(paths(p), ['body:colour', 'body:headlin']);
@@ -342,7 +349,7 @@ t.test('unknown and read-only fields are 400, each named', async (t) => {
 
 t.test('validation: missing headline; every failing field listed at once', async (t) => {
   const b = await build(t);
-  const sectionId = refs(b).section('sports');
+  const sectionId = (await refs(b)).section('sports');
   const missing = await send(b, 'POST', '/v1/articles', { body: { sectionId } });
   t.strictSame(paths(problem(t, missing, 400, 'missing headline')), ['body:headline']);
 
@@ -371,13 +378,13 @@ t.test('validation: missing headline; every failing field listed at once', async
   });
   t.strictSame(paths(problem(t, heading, 400, 'bad heading level')), ['body:body.1.level']);
 
-  const count = (b.db.$client.prepare('select count(*) as n from articles').get() as { n: number }).n;
+  const count = await countRows(b, sql`select count(*) as n from articles`);
   t.equal(count, 1, 'no article was created by any failing request');
 });
 
 t.test('ids that do not exist are 422, each path named', async (t) => {
   const b = await build(t);
-  const r = refs(b);
+  const r = await refs(b);
   const res = await send(b, 'POST', '/v1/articles', {
     body: {
       headline: 'Dangling references',
@@ -389,7 +396,7 @@ t.test('ids that do not exist are 422, each path named', async (t) => {
   });
   const p = problem(t, res, 422, 'nonexistent ids');
   t.strictSame(paths(p), ['body:authorIds.1', 'body:leadImage.imageId', 'body:relatedLinks.0.articleId', 'body:sectionId']);
-  t.equal((b.db.$client.prepare('select count(*) as n from articles').get() as { n: number }).n, 1, 'nothing created');
+  t.equal(await countRows(b, sql`select count(*) as n from articles`), 1, 'nothing created');
 
   const a = await create(t, b, { headline: 'Exists' });
   const patch = await send(b, 'PATCH', `/v1/articles/${a.id}`, {
@@ -478,7 +485,7 @@ t.test('DELETE: 204 with no body, then 404', async (t) => {
   problem(t, await send(b, 'PATCH', `/v1/articles/${a.id}`, { body: { headline: 'x' } }), 404, 'PATCH after delete');
   problem(t, await send(b, 'DELETE', `/v1/articles/${MISSING_ID}`), 404, 'never existed');
   problem(t, await send(b, 'GET', `/v1/articles/${a.id}/revisions`), 404, 'its revisions are gone too');
-  t.equal((b.db.$client.prepare('select count(*) as n from article_revisions where article_id = ?').get(a.id) as { n: number }).n, 0, 'no revision rows left');
+  t.equal(await countRows(b, sql`select count(*) as n from article_revisions where article_id = ${a.id}`), 0, 'no revision rows left');
 
   const published = await create(t, b, { headline: 'Published then deleted' });
   t.equal((await send(b, 'POST', `/v1/articles/${published.id}/publish`)).statusCode, 200);
@@ -493,7 +500,7 @@ t.test('DELETE: 204 with no body, then 404', async (t) => {
 
 t.test('413 for a body over CMS_MAX_BODY_BYTES', async (t) => {
   const b = await build(t, { config: { CMS_MAX_BODY_BYTES: 2000 } });
-  const sectionId = refs(b).section('sports');
+  const sectionId = (await refs(b)).section('sports');
   const big = await send(b, 'POST', '/v1/articles', { body: { headline: 'Big', sectionId, summary: 'x'.repeat(2500) } });
   problem(t, big, 413, 'body over the limit');
   const small = await send(b, 'POST', '/v1/articles', { body: { headline: 'Small', sectionId, summary: 'x'.repeat(500) } });
@@ -527,11 +534,11 @@ t.test('415 for a non-JSON body; an empty JSON body is no body (400: headline re
     method: 'POST',
     url: '/v1/articles',
     headers: { ...b.auth('editor'), 'content-type': 'application/json; charset=utf-8' },
-    payload: JSON.stringify({ headline: 'With a charset', sectionId: refs(b).section('sports') }),
+    payload: JSON.stringify({ headline: 'With a charset', sectionId: (await refs(b)).section('sports') }),
   });
   t.equal(charset.statusCode, 201, 'application/json; charset=utf-8 is JSON');
 
   const malformed = await b.app.inject({ method: 'POST', url: '/v1/articles', headers: { ...b.auth('editor'), 'content-type': 'application/json' }, payload: '{"headline":' });
   problem(t, malformed, 400, 'malformed JSON');
-  t.equal((b.db.$client.prepare('select count(*) as n from articles').get() as { n: number }).n, 3, 'only the seed and the two valid articles exist');
+  t.equal(await countRows(b, sql`select count(*) as n from articles`), 3, 'only the seed and the two valid articles exist');
 });

@@ -4,9 +4,9 @@ import { build, type Built } from '../../helper.ts';
 
 const AUTHOR_FIELDS = ['bio', 'email', 'id', 'name', 'slug', 'title'];
 
-function seedAuthors(b: Built) {
-  const lim = b.services.repositories.authors.findBySlug('lim-jeong-won')!;
-  const park = b.services.repositories.authors.findBySlug('park-hyun-joo')!;
+async function seedAuthors(b: Built) {
+  const lim = (await b.services.repositories.authors.findBySlug('lim-jeong-won'))!;
+  const park = (await b.services.repositories.authors.findBySlug('park-hyun-joo'))!;
   return {
     lim: { id: lim.id, slug: 'lim-jeong-won', name: 'Lim Jeong-won', email: 'lim.jeongwon@joongang.co.kr', title: null, bio: null },
     park: { id: park.id, slug: 'park-hyun-joo', name: 'Park Hyun-joo', email: null, title: null, bio: null },
@@ -31,7 +31,7 @@ function assertProblem(t: Test, res: { statusCode: number; headers: Record<strin
 
 t.test('GET /v1/authors lists every author ordered by slug', async (t) => {
   const b = await build(t);
-  const { lim, park } = seedAuthors(b);
+  const { lim, park } = await seedAuthors(b);
   const res = await b.app.inject({ method: 'GET', url: '/v1/authors' });
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-type'], 'application/json; charset=utf-8');
@@ -41,7 +41,7 @@ t.test('GET /v1/authors lists every author ordered by slug', async (t) => {
   t.strictSame(body, { data: [lim, park], page: { limit: 20, nextCursor: null } });
 
   // A later author whose slug sorts first comes first.
-  b.services.repositories.authors.insert({ id: 'author-aaa', slug: 'aaron-kim', name: 'Aaron Kim', email: null, title: 'Reporter', bio: 'Covers tech.', createdAt: b.clock.now(), updatedAt: b.clock.now() });
+  await b.services.repositories.authors.insert({ id: 'author-aaa', slug: 'aaron-kim', name: 'Aaron Kim', email: null, title: 'Reporter', bio: 'Covers tech.', createdAt: b.clock.now(), updatedAt: b.clock.now() });
   const again = await b.app.inject({ method: 'GET', url: '/v1/authors' });
   t.strictSame(
     again.json().data.map((a: { slug: string }) => a.slug),
@@ -59,7 +59,7 @@ t.test('GET /v1/authors lists every author ordered by slug', async (t) => {
 
 t.test('the list is the same with a token', async (t) => {
   const b = await build(t);
-  const { lim, park } = seedAuthors(b);
+  const { lim, park } = await seedAuthors(b);
   const res = await b.app.inject({ method: 'GET', url: '/v1/authors', headers: b.auth('writer') });
   t.equal(res.statusCode, 200);
   t.strictSame(res.json().data, [lim, park]);
@@ -67,7 +67,7 @@ t.test('the list is the same with a token', async (t) => {
 
 t.test('GET /v1/authors/{id} and /v1/authors/slug/{slug}', async (t) => {
   const b = await build(t);
-  const { lim, park } = seedAuthors(b);
+  const { lim, park } = await seedAuthors(b);
   for (const a of [lim, park]) {
     const byId = await b.app.inject({ method: 'GET', url: `/v1/authors/${a.id}` });
     t.equal(byId.statusCode, 200);
@@ -101,7 +101,7 @@ t.test('odd slugs: uppercase is simply not found, over 120 characters is a 400',
   // A real author whose slug is the longest allowed is found.
   const longSlug = `${'b'.repeat(59)}-${'c'.repeat(60)}`;
   t.equal(longSlug.length, 120);
-  b.services.repositories.authors.insert({ id: 'author-long', slug: longSlug, name: 'Long Slug', email: null, title: null, bio: null, createdAt: b.clock.now(), updatedAt: b.clock.now() });
+  await b.services.repositories.authors.insert({ id: 'author-long', slug: longSlug, name: 'Long Slug', email: null, title: null, bio: null, createdAt: b.clock.now(), updatedAt: b.clock.now() });
   const found = await b.app.inject({ method: 'GET', url: `/v1/authors/slug/${longSlug}` });
   t.equal(found.statusCode, 200, 'a 120-character slug can be fetched');
   t.equal(found.json().id, 'author-long');
@@ -119,7 +119,7 @@ t.test('odd slugs: uppercase is simply not found, over 120 characters is a 400',
 
 t.test('unknown query parameters are 400', async (t) => {
   const b = await build(t);
-  const { lim } = seedAuthors(b);
+  const { lim } = await seedAuthors(b);
   const list = assertProblem(t, await b.app.inject({ method: 'GET', url: '/v1/authors?sort=name' }), 400);
   t.strictSame(list.errors, [{ in: 'query', path: 'sort', message: 'Unknown field' }]);
   const badCursor = assertProblem(t, await b.app.inject({ method: 'GET', url: '/v1/authors?cursor=eyJ4IjoxfQ' }), 400);

@@ -1,12 +1,14 @@
 // Author (byline) writes: create with a slug from the name, 409 for a taken slug, PATCH,
 // validation (email), DELETE → 204, and 409 while the author is on a byline.
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { build, SEED_SLUG, seedIds, type Built } from '../../helper.ts';
 import { send, problem, paths } from '../../requests.ts';
 
 const MISSING_ID = '0190b0b0-0000-7000-8000-000000000000';
 
-const count = (b: Built) => (b.db.$client.prepare('select count(*) as n from authors').get() as { n: number }).n;
+// count(*) is a bigint (a string through node-postgres) on PostgreSQL, a number on SQLite.
+const count = async (b: Built) => Number((await b.db.dialect.all<{ n: number | string }>(b.db.q, sql`select count(*) as n from authors`))[0]!.n);
 
 t.test('create: 201, Location, slug from the name', async (t) => {
   const b = await build(t);
@@ -33,7 +35,7 @@ t.test('create: 201, Location, slug from the name', async (t) => {
 
   // The new author can sign an article.
   const art = await send(b, 'POST', '/v1/articles', {
-    body: { headline: 'Signed', sectionId: seedIds(b.services).sections.get('sports'), authorIds: [a.id] },
+    body: { headline: 'Signed', sectionId: (await seedIds(b.services)).sections.get('sports'), authorIds: [a.id] },
   });
   t.equal(art.statusCode, 201);
   t.strictSame(art.json().authors, [{ id: a.id, slug: 'kim-min-ji', name: 'Kim Min-ji', email: 'kim.minji@example.com', title: 'Reporter' }]);
@@ -41,7 +43,7 @@ t.test('create: 201, Location, slug from the name', async (t) => {
 
 t.test('409 for a taken slug; 400 for invalid input', async (t) => {
   const b = await build(t);
-  const before = count(b);
+  const before = await count(b);
   const taken = await send(b, 'POST', '/v1/authors', { body: { name: 'Lim Jeong-won' } });
   t.strictSame(paths(problem(t, taken, 409, 'slug from the name taken')), ['body:slug']);
   const takenExplicit = await send(b, 'POST', '/v1/authors', { body: { name: 'Someone else', slug: 'park-hyun-joo' } });
@@ -59,7 +61,7 @@ t.test('409 for a taken slug; 400 for invalid input', async (t) => {
   const roBody = problem(t, ro, 400, 'read-only id');
   t.strictSame(paths(roBody), ['body:id']);
   t.match(roBody.errors[0].message, /read-only/i);
-  t.equal(count(b), before, 'nothing created');
+  t.equal(await count(b), before, 'nothing created');
 });
 
 t.test('PATCH: change fields, re-slug, clear with null', async (t) => {
@@ -94,8 +96,8 @@ t.test('PATCH: change fields, re-slug, clear with null', async (t) => {
   );
 
   // Bylines show the change.
-  const seedId = b.services.repositories.articles.findBySlug(SEED_SLUG)!.id;
-  const lim = seedIds(b.services).author('lim-jeong-won');
+  const seedId = (await b.services.repositories.articles.findBySlug(SEED_SLUG))!.id;
+  const lim = (await seedIds(b.services)).author('lim-jeong-won');
   t.equal((await send(b, 'PATCH', `/v1/authors/${lim}`, { body: { title: 'Senior Reporter' } })).statusCode, 200);
   const seed = (await send(b, 'GET', `/v1/articles/${seedId}`, { role: null })).json();
   t.equal(seed.authors[0].title, 'Senior Reporter', 'the byline on the article follows');
@@ -110,12 +112,12 @@ t.test('DELETE: 204, 409 while on a byline', async (t) => {
   problem(t, await send(b, 'GET', `/v1/authors/${a.id}`), 404, 'deleted author');
   problem(t, await send(b, 'DELETE', `/v1/authors/${a.id}`), 404, 'deleted twice');
 
-  const lim = seedIds(b.services).author('lim-jeong-won');
+  const lim = (await seedIds(b.services)).author('lim-jeong-won');
   problem(t, await send(b, 'DELETE', `/v1/authors/${lim}`), 409, 'on the seed article’s byline');
 
   const onDraft = (await send(b, 'POST', '/v1/authors', { body: { name: 'Draft Author' } })).json();
   const art = await send(b, 'POST', '/v1/articles', {
-    body: { headline: 'Draft with a byline', sectionId: seedIds(b.services).sections.get('sports'), authorIds: [onDraft.id] },
+    body: { headline: 'Draft with a byline', sectionId: (await seedIds(b.services)).sections.get('sports'), authorIds: [onDraft.id] },
   });
   t.equal(art.statusCode, 201);
   problem(t, await send(b, 'DELETE', `/v1/authors/${onDraft.id}`), 409, 'on a draft’s byline');

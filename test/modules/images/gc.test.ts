@@ -41,9 +41,9 @@ async function png(width: number, color: string): Promise<Buffer> {
 }
 
 /** An image row whose file is not (yet) under originals/: what a crash after the commit leaves. */
-function insertRow(b: Built, id: string, data: Buffer, width: number) {
+async function insertRow(b: Built, id: string, data: Buffer, width: number) {
   const at = b.clock.now();
-  b.services.repositories.images.insert({
+  await b.services.repositories.images.insert({
     id,
     sha256: sha256(data),
     filename: `${id}.png`,
@@ -59,8 +59,8 @@ function insertRow(b: Built, id: string, data: Buffer, width: number) {
   });
 }
 
-function seedSha(b: Built): string {
-  const all = b.services.repositories.images.list({ publicOnly: false, now: Date.now() + 1e10, limit: 1000 });
+async function seedSha(b: Built): Promise<string> {
+  const all = await b.services.repositories.images.list({ publicOnly: false, now: Date.now() + 1e10, limit: 1000 });
   if (all.length !== 1) throw new Error(`expected the seed's one image, found ${all.length}`);
   return all[0]!.sha256;
 }
@@ -68,7 +68,7 @@ function seedSha(b: Built): string {
 t.test('gc removes orphans and stale parts, recovers ready files with rows, keeps the rest', async (t) => {
   const b = await build(t);
   const media = b.config.CMS_MEDIA_DIR;
-  const seed = seedSha(b);
+  const seed = await seedSha(b);
   t.strictSame(filesUnder(media), [originalRel(seed)], 'the seed image is the only file to start with');
 
   // Kept: the seed's rendition (its row exists).
@@ -88,7 +88,7 @@ t.test('gc removes orphans and stale parts, recovers ready files with rows, keep
 
   // A ready upload whose row committed (crash before the rename): moved into originals/.
   const recovered = await png(120, '#0a0');
-  insertRow(b, 'image-recovered', recovered, 120);
+  await insertRow(b, 'image-recovered', recovered, 120);
   put(media, path.join('incoming', `${sha256(recovered)}.${randomBytes(6).toString('hex')}.ready`), recovered);
   const before = await b.app.inject({ method: 'GET', url: '/v1/images/image-recovered/file', headers: b.auth() });
   t.equal(before.statusCode, 404, 'before gc the row has no file');
@@ -147,18 +147,18 @@ t.test('gc keeps uploads and renditions made through the API', async (t) => {
   const del = await b.app.inject({ method: 'DELETE', url: `/v1/images/${id}`, headers: b.auth('editor') });
   t.equal(del.statusCode, 204);
   t.strictSame(await b.services.editors.images.gc(), { recovered: 0, removed: 0 }, 'delete left no orphans');
-  t.strictSame(filesUnder(b.config.CMS_MEDIA_DIR), [originalRel(seedSha(b))]);
+  t.strictSame(filesUnder(b.config.CMS_MEDIA_DIR), [originalRel(await seedSha(b))]);
 });
 
 t.test('`node --import tsx src/cli.ts media gc` sweeps the media dir named by the environment', async (t) => {
   const b = await build(t);
   const media = b.config.CMS_MEDIA_DIR;
-  const seed = seedSha(b);
+  const seed = await seedSha(b);
   const orphan = randomBytes(1024);
   put(media, originalRel(sha256(orphan)), orphan);
   put(media, path.join('incoming', 'abandoned.part'), randomBytes(10), new Date(Date.now() - 3 * HOUR));
   const recovered = await png(140, '#cc0');
-  insertRow(b, 'image-cli-recovered', recovered, 140);
+  await insertRow(b, 'image-cli-recovered', recovered, 140);
   put(media, path.join('incoming', `${sha256(recovered)}.0123456789ab.ready`), recovered);
 
   const env: NodeJS.ProcessEnv = childEnv({ CMS_DB: b.config.CMS_DB, CMS_MEDIA_DIR: media, CMS_SEED: '0', LOG_LEVEL: 'silent' });

@@ -12,8 +12,8 @@ const FIXTURE_SHA256 = createHash('sha256').update(FIXTURE_BYTES).digest('hex');
 const IMAGE_FIELDS = ['alt', 'bytes', 'caption', 'createdAt', 'credit', 'filename', 'focalPoint', 'height', 'id', 'mimeType', 'renditions', 'sha256', 'url', 'width'];
 const YEAR = 31_536_000;
 
-function seedImage(b: Built) {
-  const row = b.services.repositories.images.findBySha256(FIXTURE_SHA256);
+async function seedImage(b: Built) {
+  const row = await b.services.repositories.images.findBySha256(FIXTURE_SHA256);
   if (!row) throw new Error('the seed image is missing');
   const id = row.id;
   return {
@@ -42,7 +42,7 @@ async function addUnusedImage(b: Built, id = 'image-unused') {
     .toBuffer();
   const sha256 = await b.services.storage.putOriginal(data);
   const at = b.clock.now() + 1000;
-  b.services.repositories.images.insert({
+  await b.services.repositories.images.insert({
     id,
     sha256,
     filename: 'unused.png',
@@ -83,7 +83,7 @@ t.test('the fixture is what the seed describes', async (t) => {
 
 t.test('GET /v1/images and /v1/images/{id}: exact metadata', async (t) => {
   const b = await build(t);
-  const expected = seedImage(b);
+  const expected = await seedImage(b);
 
   const list = await b.app.inject({ method: 'GET', url: '/v1/images' });
   t.equal(list.statusCode, 200);
@@ -102,7 +102,7 @@ t.test('GET /v1/images and /v1/images/{id}: exact metadata', async (t) => {
 
 t.test('GET /v1/images/{id}/file: the original bytes and headers', async (t) => {
   const b = await build(t);
-  const { id } = seedImage(b);
+  const { id } = await seedImage(b);
   const res = await b.app.inject({ method: 'GET', url: `/v1/images/${id}/file` });
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-type'], 'image/jpeg');
@@ -123,7 +123,7 @@ t.test('GET /v1/images/{id}/file: the original bytes and headers', async (t) => 
 
 t.test('If-None-Match on the file → 304 with no body', async (t) => {
   const b = await build(t);
-  const { id } = seedImage(b);
+  const { id } = await seedImage(b);
   const etag = `"${FIXTURE_SHA256}"`;
   for (const inm of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
     const res = await b.app.inject({ method: 'GET', url: `/v1/images/${id}/file`, headers: { 'if-none-match': inm } });
@@ -139,7 +139,7 @@ t.test('If-None-Match on the file → 304 with no body', async (t) => {
 
 t.test('renditions: ?w=640&format=webp is a 640-px WebP', async (t) => {
   const b = await build(t);
-  const { id } = seedImage(b);
+  const { id } = await seedImage(b);
   const res = await b.app.inject({ method: 'GET', url: `/v1/images/${id}/file?w=640&format=webp` });
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-type'], 'image/webp');
@@ -173,7 +173,7 @@ t.test('renditions: ?w=640&format=webp is a 640-px WebP', async (t) => {
 
 t.test('renditions are never upscaled; format alone keeps the width', async (t) => {
   const b = await build(t);
-  const { id } = seedImage(b);
+  const { id } = await seedImage(b);
   const big = await b.app.inject({ method: 'GET', url: `/v1/images/${id}/file?w=1920` });
   t.equal(big.statusCode, 200);
   const bigMeta = await sharp(big.rawPayload).metadata();
@@ -197,7 +197,7 @@ t.test('renditions are never upscaled; format alone keeps the width', async (t) 
 
 t.test('bad rendition parameters are 400 naming the field', async (t) => {
   const b = await build(t);
-  const { id } = seedImage(b);
+  const { id } = await seedImage(b);
   for (const [query, paths] of [
     ['w=500', ['w']],
     ['w=abc', ['w']],
@@ -233,7 +233,7 @@ t.test('unknown images are 404 problems', async (t) => {
 
 t.test('an image no public article uses is visible to tokens only', async (t) => {
   const b = await build(t);
-  const seeded = seedImage(b);
+  const seeded = await seedImage(b);
   const img = await addUnusedImage(b);
 
   const pubMeta = assertProblem(t, await b.app.inject({ method: 'GET', url: `/v1/images/${img.id}` }), 404);
@@ -276,10 +276,10 @@ t.test('an image no public article uses is visible to tokens only', async (t) =>
 t.test('an image becomes public with a public article, and stays hidden behind a draft', async (t) => {
   const b = await build(t);
   const img = await addUnusedImage(b);
-  addArticle(b, { status: 'draft', leadImage: { imageId: img.id, caption: null, credit: null } });
+  await addArticle(b, { status: 'draft', leadImage: { imageId: img.id, caption: null, credit: null } });
   assertProblem(t, await b.app.inject({ method: 'GET', url: `/v1/images/${img.id}` }), 404);
 
-  addArticle(b, { status: 'published', body: [{ type: 'image', imageId: img.id, caption: null, credit: null }] });
+  await addArticle(b, { status: 'published', body: [{ type: 'image', imageId: img.id, caption: null, credit: null }] });
   const meta = await b.app.inject({ method: 'GET', url: `/v1/images/${img.id}` });
   t.equal(meta.statusCode, 200, 'used in the body of a published article');
   const file = await b.app.inject({ method: 'GET', url: `/v1/images/${img.id}/file` });
@@ -289,7 +289,7 @@ t.test('an image becomes public with a public article, and stays hidden behind a
 
 t.test('image list pagination', async (t) => {
   const b = await build(t);
-  const seeded = seedImage(b);
+  const seeded = await seedImage(b);
   const img = await addUnusedImage(b);
   const auth = b.auth('editor');
   const first = await b.app.inject({ method: 'GET', url: '/v1/images?limit=1', headers: auth });
@@ -305,7 +305,7 @@ t.test('image list pagination', async (t) => {
 
 t.test('GET /v1/images/{id} rejects an unknown query parameter', async (t) => {
   const b = await build(t);
-  const { id } = seedImage(b);
+  const { id } = await seedImage(b);
   const res = await b.app.inject({ method: 'GET', url: `/v1/images/${id}?w=640` });
   t.equal(res.statusCode, 400, 'API.md: an unknown query parameter is a 400');
 });

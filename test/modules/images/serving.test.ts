@@ -339,7 +339,7 @@ t.test('DELETE /v1/images/{id}', async (t) => {
 
   await t.test('409 while an article uses it as lead image', async (t) => {
     const img = await upload(b, base, await photo(300, 200), 'lead.jpg');
-    addArticle(b, { status: 'draft', leadImage: { imageId: img.id, caption: null, credit: null } });
+    await addArticle(b, { status: 'draft', leadImage: { imageId: img.id, caption: null, credit: null } });
     const res = await b.app.inject({ method: 'DELETE', url: `/v1/images/${img.id}`, headers: b.auth('editor') });
     assertProblem(t, res, 409);
     t.equal((await b.app.inject({ method: 'GET', url: `/v1/images/${img.id}`, headers: b.auth('editor') })).statusCode, 200, 'still there');
@@ -348,7 +348,7 @@ t.test('DELETE /v1/images/{id}', async (t) => {
 
   await t.test('409 while used only in a body image block', async (t) => {
     const img = await upload(b, base, await photo(301, 200), 'block.jpg');
-    addArticle(b, {
+    await addArticle(b, {
       status: 'published',
       body: [
         { type: 'paragraph', text: 'Before the photo.' },
@@ -434,7 +434,7 @@ t.test('an uploaded image is invisible to the public until a published article u
   // Articles are written over HTTP here, as a newsroom would (and so every cache sees the write).
   let articleId = '';
   await t.test('used by a draft: still hidden', async (t) => {
-    const sectionId = seedIds(b.services).sections.get('national/north-korea');
+    const sectionId = (await seedIds(b.services)).sections.get('national/north-korea');
     const res = await b.app.inject({
       method: 'POST',
       url: '/v1/articles',

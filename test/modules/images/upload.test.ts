@@ -27,7 +27,7 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-function imageRows(b: Built) {
+async function imageRows(b: Built) {
   return b.services.repositories.images.list({ publicOnly: false, now: Date.now() + 1e10, limit: 1_000_000 });
 }
 
@@ -96,11 +96,11 @@ function assertProblem(t: Test, res: Answer, status: number) {
 /** Runs a request that must be refused and checks it left no file and no row. */
 async function refused(t: Test, b: Built, status: number, send: () => Promise<Answer>) {
   const filesBefore = filesUnder(b.config.CMS_MEDIA_DIR);
-  const rowsBefore = imageRows(b).map((r) => r.id);
+  const rowsBefore = (await imageRows(b)).map((r) => r.id);
   const res = await send();
   const body = assertProblem(t, res, status);
   t.strictSame(filesUnder(b.config.CMS_MEDIA_DIR), filesBefore, 'no new file anywhere under CMS_MEDIA_DIR');
-  t.strictSame(imageRows(b).map((r) => r.id), rowsBefore, 'no new image row');
+  t.strictSame((await imageRows(b)).map((r) => r.id), rowsBefore, 'no new image row');
   return body;
 }
 
@@ -411,11 +411,11 @@ t.test('authentication and roles', async (t) => {
 
   for (const role of ['writer', 'editor', 'admin'] as const) {
     await t.test(`${role} → 201`, async (t) => {
-      const rows = imageRows(b).length;
+      const rows = (await imageRows(b)).length;
       const res = await post(base, b.auth(role), [{ field: 'alt', value: role }, { field: 'file', file: png, filename: `${role}.png` }]);
       t.equal(res.status, 201);
       t.equal(res.body.alt, role);
-      t.equal(imageRows(b).length, rows + 1, 'one new row');
+      t.equal((await imageRows(b)).length, rows + 1, 'one new row');
     });
   }
 });

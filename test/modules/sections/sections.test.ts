@@ -55,7 +55,7 @@ function assertProblem(t: Test, res: { statusCode: number; headers: Record<strin
 
 t.test('GET /v1/sections lists all 14 sections, ordered by path, with exact fields', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services).sections;
+  const ids = (await seedIds(b.services)).sections;
   t.equal(ids.size, 14, 'the seed has 14 sections');
   const res = await b.app.inject({ method: 'GET', url: '/v1/sections' });
   t.equal(res.statusCode, 200);
@@ -84,7 +84,7 @@ t.test('GET /v1/sections lists all 14 sections, ordered by path, with exact fiel
 
 t.test('?path= narrows the list to one section, or to none', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services).sections;
+  const ids = (await seedIds(b.services)).sections;
 
   const one = await b.app.inject({ method: 'GET', url: '/v1/sections?path=national/north-korea' });
   t.equal(one.statusCode, 200);
@@ -134,7 +134,7 @@ t.test('keyset pagination over sections', async (t) => {
 
 t.test('GET /v1/sections/{id} of a leaf: breadcrumbs root first, no children', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services).sections;
+  const ids = (await seedIds(b.services)).sections;
   const res = await b.app.inject({ method: 'GET', url: `/v1/sections/${ids.get('national/north-korea')}` });
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-type'], 'application/json; charset=utf-8');
@@ -152,7 +152,7 @@ t.test('GET /v1/sections/{id} of a leaf: breadcrumbs root first, no children', a
 
 t.test('GET /v1/sections/{id} of a root: its children in position order', async (t) => {
   const b = await build(t);
-  const ids = seedIds(b.services).sections;
+  const ids = (await seedIds(b.services)).sections;
   const res = await b.app.inject({ method: 'GET', url: `/v1/sections/${ids.get('national')}` });
   t.equal(res.statusCode, 200);
   const body = res.json();
@@ -203,6 +203,6 @@ t.test('an unknown query parameter, a bad limit or an over-long id is a 400', as
   const longId = await b.app.inject({ method: 'GET', url: `/v1/sections/${'a'.repeat(65)}` });
   t.strictSame(assertProblem(t, longId, 400).errors.map((e: { in: string; path: string }) => [e.in, e.path]), [['path', 'id']]);
 
-  const detailQuery = await b.app.inject({ method: 'GET', url: `/v1/sections/${seedIds(b.services).sections.get('national')}?x=1` });
+  const detailQuery = await b.app.inject({ method: 'GET', url: `/v1/sections/${(await seedIds(b.services)).sections.get('national')}?x=1` });
   t.equal(detailQuery.statusCode, 400, 'an unknown query parameter on the detail route is rejected too');
 });

@@ -1,6 +1,7 @@
 // Section writes: create (root and child), rename, re-slug and move with every descendant's
 // path following in one request, the 409s (sibling slug, move under itself or a descendant,
 // delete while in use), 422 for a missing parent, and article lists following a move.
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { build, SEED_SLUG, type Built } from '../../helper.ts';
 import { send, problem, paths } from '../../requests.ts';
@@ -33,7 +34,8 @@ async function byId(b: Built, id: string): Promise<Section & { breadcrumbs: { pa
   return (await send(b, 'GET', `/v1/sections/${id}`)).json();
 }
 
-const count = (b: Built, table: string) => (b.db.$client.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+// count(*) is a bigint (a string through node-postgres) on PostgreSQL, a number on SQLite.
+const count = async (b: Built, table: string) => Number((await b.db.dialect.all<{ n: number | string }>(b.db.q, sql.raw(`select count(*) as n from ${table}`)))[0]!.n);
 
 t.test('create a root and a child: path, depth, position, slug from the name', async (t) => {
   const b = await build(t);
@@ -93,7 +95,7 @@ t.test('409 for a sibling slug; the same slug under another parent is fine; 422 
   const all = await allSections(b);
   const national = all.find((s) => s.path === 'national')!;
   const business = all.find((s) => s.path === 'business')!;
-  const before = count(b, 'sections');
+  const before = await count(b, 'sections');
 
   const dup = await send(b, 'POST', '/v1/sections', { body: { name: 'Politics', parentId: national.id } });
   t.strictSame(paths(problem(t, dup, 409, 'sibling slug taken')), ['body:slug']);
@@ -112,7 +114,7 @@ t.test('409 for a sibling slug; the same slug under another parent is fine; 422 
   t.strictSame(paths(ro), ['body:depth', 'body:path']);
   for (const e of ro.errors) t.match(e.message, /read-only/i);
 
-  t.equal(count(b, 'sections'), before + 1, 'only the valid section was created');
+  t.equal(await count(b, 'sections'), before + 1, 'only the valid section was created');
 });
 
 t.test('rename and re-slug: descendants’ paths follow', async (t) => {
@@ -264,7 +266,7 @@ t.test('delete: 204, 409 while it has children or articles', async (t) => {
   problem(t, await send(b, 'DELETE', `/v1/sections/${child.id}`), 409, 'a section with a (draft) article');
 
   const secondary = await createSection(t, b, { name: 'Secondary' });
-  const seedId = b.services.repositories.articles.findBySlug(SEED_SLUG)!.id;
+  const seedId = (await b.services.repositories.articles.findBySlug(SEED_SLUG))!.id;
   t.equal((await send(b, 'PATCH', `/v1/articles/${seedId}`, { body: { secondarySectionIds: [secondary.id] } })).statusCode, 200);
   problem(t, await send(b, 'DELETE', `/v1/sections/${secondary.id}`), 409, 'a secondary section of an article');
 

@@ -28,20 +28,20 @@ t.test('the seed article’s three tags, ordered by slug, with exact fields', as
 
 t.test('public counts count only public articles', async (t) => {
   const b = await build(t);
-  addArticle(b, { status: 'draft', tagNames: ['North Korea'] });
+  await addArticle(b, { status: 'draft', tagNames: ['North Korea'] });
   const pub = await tags(t, b);
   t.strictSame(pub.data.find((x) => x.slug === 'north-korea'), { slug: 'north-korea', name: 'North Korea', articleCount: 1 });
   const tok = await tags(t, b, b.auth('editor'));
   t.strictSame(tok.data.find((x) => x.slug === 'north-korea'), { slug: 'north-korea', name: 'North Korea', articleCount: 2 });
 
   // Archived and scheduled-not-yet-due articles are not public either.
-  addArticle(b, { status: 'archived', tagNames: ['North Korea'] });
-  addArticle(b, { status: 'scheduled', publishedAt: b.clock.now() + HOUR, tagNames: ['North Korea'] });
+  await addArticle(b, { status: 'archived', tagNames: ['North Korea'] });
+  await addArticle(b, { status: 'scheduled', publishedAt: b.clock.now() + HOUR, tagNames: ['North Korea'] });
   t.equal((await tags(t, b)).data.find((x) => x.slug === 'north-korea')!.articleCount, 1);
   t.equal((await tags(t, b, b.auth('editor'))).data.find((x) => x.slug === 'north-korea')!.articleCount, 4);
 
   // A second published article counts publicly.
-  addArticle(b, { status: 'published', tagNames: ['North Korea', 'Russia'] });
+  await addArticle(b, { status: 'published', tagNames: ['North Korea', 'Russia'] });
   const after = await tags(t, b);
   t.strictSame(after.data, [
     { slug: 'north-korea', name: 'North Korea', articleCount: 2 },
@@ -52,7 +52,7 @@ t.test('public counts count only public articles', async (t) => {
 
 t.test('a scheduled article counts publicly once it is due', async (t) => {
   const b = await build(t);
-  addArticle(b, { status: 'scheduled', publishedAt: b.clock.now() + HOUR, tagNames: ['Summit'] });
+  await addArticle(b, { status: 'scheduled', publishedAt: b.clock.now() + HOUR, tagNames: ['Summit'] });
   t.notOk((await tags(t, b)).data.some((x) => x.slug === 'summit'), 'absent before it is due');
   b.clock.advance(HOUR);
   t.strictSame((await tags(t, b)).data.find((x) => x.slug === 'summit'), { slug: 'summit', name: 'Summit', articleCount: 1 });
@@ -60,7 +60,7 @@ t.test('a scheduled article counts publicly once it is due', async (t) => {
 
 t.test('a tag only on drafts does not exist for the public', async (t) => {
   const b = await build(t);
-  addArticle(b, { status: 'draft', tagNames: ['Draft Only'] });
+  await addArticle(b, { status: 'draft', tagNames: ['Draft Only'] });
   const pub = await tags(t, b);
   t.strictSame(pub.data.map((x) => x.slug), ['north-korea', 'russia', 'vladimir-putin']);
   const tok = await tags(t, b, b.auth('writer'));
@@ -72,7 +72,7 @@ t.test('a tag only on drafts does not exist for the public', async (t) => {
 
 t.test('pagination by slug, and a cursor past the hidden tags', async (t) => {
   const b = await build(t);
-  addArticle(b, { status: 'draft', tagNames: ['Secret'] });
+  await addArticle(b, { status: 'draft', tagNames: ['Secret'] });
   const first = await b.app.inject({ method: 'GET', url: '/v1/tags?limit=2' });
   const p1 = first.json();
   t.strictSame(p1.data.map((x: { slug: string }) => x.slug), ['north-korea', 'russia']);
