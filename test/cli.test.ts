@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
-import { closeDatabase, openDatabase } from '../src/db/client.ts';
+import { closeDatabase, openDatabase } from '../src/db/database.ts';
+import { testDatabase } from './engine.ts';
 import { tempDir } from './helper.ts';
 import { childEnv, ROOT } from './process.ts';
 
@@ -13,7 +14,9 @@ const exec = promisify(execFile);
 
 t.test('cms CLI: migrate, seed (idempotent), token create/list/revoke', async (t) => {
   const dir = tempDir(t);
-  const env = childEnv({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') });
+  // A new, unmigrated database (on PostgreSQL an empty one, not the migrated template), so that
+  // `migrate` has the work to do that it has on SQLite.
+  const env = childEnv({ CMS_DB: await testDatabase(t, dir, { migrated: false }), CMS_MEDIA_DIR: path.join(dir, 'media') });
   const cms = (...args: string[]) => exec('node', ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env });
 
   const migrated = await cms('migrate');
@@ -35,13 +38,13 @@ t.test('cms CLI: migrate, seed (idempotent), token create/list/revoke', async (t
   t.notOk('tokenHash' in listed[0], 'the hash is not listed');
   t.notOk(JSON.stringify(listed).includes(token), 'the token is not listed');
 
-  const db = openDatabase(env.CMS_DB!);
+  const db = await openDatabase(env.CMS_DB!, { pool: 2 });
   t.teardown(() => closeDatabase(db));
   const tokens = createTokenService({ tokens: createTokenRepository(db) });
-  t.match(tokens.authenticate(token), { name: 'ann', role: 'editor' }, 'the printed token authenticates');
+  t.match(await tokens.authenticate(token), { name: 'ann', role: 'editor' }, 'the printed token authenticates');
 
   await cms('token', 'revoke', listed[0].id);
-  t.equal(tokens.authenticate(token), null, 'a revoked token no longer authenticates');
+  t.equal(await tokens.authenticate(token), null, 'a revoked token no longer authenticates');
 
   for (const args of [['token', 'create', '--name', 'x', '--role', 'root'], ['token', 'create', '--role', 'editor'], ['bogus'], [], ['token', 'revoke', 'nope']]) {
     const failed = await cms(...args).then(

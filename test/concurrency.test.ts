@@ -6,10 +6,11 @@ t.test('50 concurrent PATCHes with the same If-Match: one 200, 49 × 412, no rev
   const b = await build(t);
   const base = await b.app.listen({ port: 0, host: '127.0.0.1' });
   const headers = { ...b.auth('editor'), 'content-type': 'application/json' };
+  const sectionId = (await seedIds(b.services)).sections.get('sports');
   const created = await fetch(`${base}/v1/articles`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ headline: 'Concurrency', sectionId: seedIds(b.services).sections.get('sports') }),
+    body: JSON.stringify({ headline: 'Concurrency', sectionId }),
   });
   t.equal(created.status, 201);
   const article = (await created.json()) as { id: string };

@@ -5,6 +5,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { ENGINE, testDatabase } from './engine.ts';
+import { skipped } from './services.ts';
 import { tempDir } from './helper.ts';
 import { childEnv, ROOT, startServer } from './process.ts';
 
@@ -21,14 +23,20 @@ t.test('README: the two set-up commands are the ones package.json provides', asy
   t.match(readme, /```sh\nnpm install && npm start\n```/);
   t.match(readme, /```sh\nnpm test\n```/);
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-  t.equal(pkg.scripts.test, 'tap');
+  // `npm test` is the tap suite, run by scripts/test.ts (it probes PostgreSQL, Redis and
+  // Chromium first, then hands its arguments to tap).
+  t.equal(pkg.scripts.test, 'node --import tsx scripts/test.ts');
+  t.match(fs.readFileSync(path.join(ROOT, 'scripts/test.ts'), 'utf8'), /spawn\('npx', \['tap', \.\.\.args\]/, 'scripts/test.ts runs tap');
   const ci = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8');
   t.match(ci, /\nnpm ci\nnpm test\n/, '.ci/run runs npm ci and then the README test command');
 });
 
 t.test('npm start on a new database: seed loaded, admin token printed, README curl examples work', async (t) => {
   const dir = tempDir(t);
-  const server = await startServer({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') });
+  // A new database as the README's first start has it: on PostgreSQL an empty one (not a
+  // copy of the migrated template), so that start-up migrates, seeds and prints the token.
+  const CMS_DB = await testDatabase(t, dir, { migrated: false });
+  const server = await startServer({ CMS_DB, CMS_MEDIA_DIR: path.join(dir, 'media') });
   t.teardown(server.stop);
 
   const token = /First start: an admin API token[^\n]*\n\n\s+(cms_[A-Za-z0-9_-]+)/.exec(server.output())?.[1];
@@ -58,7 +66,7 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   const edit = `${block('edit')}\n${block('image')}`.replaceAll('http://127.0.0.1:3000', server.base);
   const session = await run('bash', ['-euo', 'pipefail', '-c', edit], {
     cwd: ROOT,
-    env: childEnv({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') }),
+    env: childEnv({ CMS_DB, CMS_MEDIA_DIR: path.join(dir, 'media') }),
     maxBuffer: 10 * 1024 * 1024,
   });
   t.same(session.stdout.trim().split('\n'), ['published', 'Sampel article from the editing guide', '3', '3', 'AP/YONHAP', '200 image/webp'], 'the editing session prints what the README says');
@@ -72,9 +80,32 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
 
   // Restarting against the same database neither reseeds nor prints another token.
   await server.stop();
-  const again = await startServer({ CMS_DB: path.join(dir, 'cms.sqlite'), CMS_MEDIA_DIR: path.join(dir, 'media') });
+  const again = await startServer({ CMS_DB, CMS_MEDIA_DIR: path.join(dir, 'media') });
   t.teardown(again.stop);
   t.notMatch(again.output(), /admin API token/, 'no second token');
   const list = (await (await fetch(`${again.base}/v1/articles`)).json()) as { data: unknown[] };
   t.equal(list.data.length, 2, 'no second copy of the seed (the seed and the README article)');
+});
+
+t.test('README: the PostgreSQL commands work as written', { skip: ENGINE === 'postgres' ? 'runs once, in the SQLite pass' : (skipped('postgres') ?? false) }, async (t) => {
+  const lines = block('postgres').split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  t.equal(lines.length, 2, 'create the database, start on it');
+  // The README's database name, made unique for this run.
+  const name = `newsroom_readme_${process.pid}`;
+  const create = lines[0]!.replace('newsroom', name);
+  t.match(create, /^psql -h 127\.0\.0\.1 -U postgres -c 'CREATE DATABASE newsroom_readme_\d+'$/);
+  t.teardown(async () => {
+    await run('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]).catch(() => {});
+  });
+  await run('bash', ['-euo', 'pipefail', '-c', create], { env: childEnv() });
+  const start = /^CMS_DB=(\S+) npm start$/.exec(lines[1]!.replace('/newsroom', `/${name}`));
+  t.ok(start, 'the start line sets CMS_DB and runs npm start');
+  const dir = tempDir(t);
+  const server = await startServer({ CMS_DB: start![1]!, CMS_MEDIA_DIR: path.join(dir, 'media') });
+  t.teardown(server.stop);
+  t.match(server.output(), /First start: an admin API token/, 'the first start prints an admin token');
+  const seed = await fetch(`${server.base}/v1/articles/slug/south-korea-worries-putin-visit-could-tighten-military-bonds-between-north-and-russia`);
+  t.equal(seed.status, 200, 'the seed article is served from PostgreSQL');
+  const found = (await (await fetch(`${server.base}/v1/articles?q=pyongyang%20warning`)).json()) as { data: { snippet: string }[] };
+  t.match(found.data[0]?.snippet, /<mark>/, 'and found by search');
 });

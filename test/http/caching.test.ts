@@ -6,11 +6,11 @@ import { addArticle, build, type Built, SEED_SLUG } from '../helper.ts';
 
 const STRONG_ETAG = /^"[\x21\x23-\x7e]+"$/;
 
-function readUrls(b: Built): string[] {
-  const article = b.services.repositories.articles.findBySlug(SEED_SLUG)!;
-  const section = b.services.repositories.sections.findByPaths(['national/north-korea'])[0]!;
-  const author = b.services.repositories.authors.findBySlug('lim-jeong-won')!;
-  const image = b.services.repositories.images.list({ publicOnly: false, now: b.clock.now(), limit: 1 })[0]!;
+async function readUrls(b: Built): Promise<string[]> {
+  const article = (await b.services.repositories.articles.findBySlug(SEED_SLUG))!;
+  const section = (await b.services.repositories.sections.findByPaths(['national/north-korea']))[0]!;
+  const author = (await b.services.repositories.authors.findBySlug('lim-jeong-won'))!;
+  const image = (await b.services.repositories.images.list({ publicOnly: false, now: b.clock.now(), limit: 1 }))[0]!;
   return [
     '/v1/articles',
     `/v1/articles/${article.id}`,
@@ -30,7 +30,7 @@ t.test('every 200 GET carries a strong ETag, Vary: Authorization and public Cach
   const b = await build(t);
   const maxAge = b.config.CMS_PUBLIC_MAX_AGE;
   t.equal(maxAge, 60, 'the default public max-age');
-  for (const url of readUrls(b)) {
+  for (const url of await readUrls(b)) {
     t.test(url, async (t) => {
       const res = await b.app.inject({ method: 'GET', url });
       t.equal(res.statusCode, 200);
@@ -82,7 +82,7 @@ t.test('every 200 GET carries a strong ETag, Vary: Authorization and public Cach
 t.test('responses to a token are private, no-store, still with an ETag', async (t) => {
   const b = await build(t);
   const auth = b.auth('writer');
-  for (const url of readUrls(b)) {
+  for (const url of await readUrls(b)) {
     const res = await b.app.inject({ method: 'GET', url, headers: auth });
     t.equal(res.statusCode, 200, url);
     t.equal(res.headers['cache-control'], 'private, no-store', url);
@@ -105,7 +105,7 @@ t.test('the ETag changes when the content does', async (t) => {
   t.match(oldEtag, STRONG_ETAG);
 
   b.clock.advance(60_000);
-  addArticle(b, { tagNames: ['Russia'] });
+  await addArticle(b, { tagNames: ['Russia'] });
 
   const after = await b.app.inject({ method: 'GET', url: '/v1/articles' });
   t.equal(after.statusCode, 200);
@@ -122,7 +122,7 @@ t.test('the ETag changes when the content does', async (t) => {
 
   // A draft changes nothing the public sees, so the public ETag stays.
   const publicEtag = after.headers.etag as string;
-  addArticle(b, { status: 'draft' });
+  await addArticle(b, { status: 'draft' });
   const afterDraft = await b.app.inject({ method: 'GET', url: '/v1/articles', headers: { 'if-none-match': publicEtag } });
   t.equal(afterDraft.statusCode, 304, 'a draft does not change the public list');
   const tokenList = await b.app.inject({ method: 'GET', url: '/v1/articles', headers: b.auth('editor') });

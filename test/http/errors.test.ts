@@ -87,8 +87,8 @@ t.test('POST, PUT, PATCH and DELETE on /v1/articles: problems, never bare errors
 t.test('401: malformed, empty, unknown and revoked tokens', async (t) => {
   const b = await build(t);
   const revokedHeader = b.auth('editor');
-  const id = b.services.tokens.list().find((x) => x.name === 'test-editor')!.id;
-  t.equal(b.services.tokens.revoke(id), true);
+  const id = (await b.services.tokens.list()).find((x) => x.name === 'test-editor')!.id;
+  t.equal(await b.services.tokens.revoke(id), true);
 
   const cases: [string, string][] = [
     ['an unknown token', 'Bearer nope'],
@@ -190,7 +190,7 @@ t.test('a valid 120-character article slug can be read', async (t) => {
   const b = await build(t);
   const slug = `${'x'.repeat(60)}-${'y'.repeat(59)}`;
   t.equal(slug.length, 120);
-  const article = addArticle(b, { slug });
+  const article = await addArticle(b, { slug });
   const res = await b.app.inject({ method: 'GET', url: `/v1/articles/slug/${slug}` });
   t.equal(res.statusCode, 200, 'slugs of up to 120 characters are valid (API.md)');
   t.equal(res.headers['content-type'], 'application/json; charset=utf-8');
@@ -199,7 +199,7 @@ t.test('a valid 120-character article slug can be read', async (t) => {
 
 t.test('drafts are 404 to the public, like anything unknown', async (t) => {
   const b = await build(t);
-  const draft = addArticle(b, { status: 'draft' });
+  const draft = await addArticle(b, { status: 'draft' });
   const body = assertProblem(t, await b.app.inject({ method: 'GET', url: `/v1/articles/${draft.id}` }), 404, 'Not Found');
   const unknown = assertProblem(t, await b.app.inject({ method: 'GET', url: '/v1/articles/0190d5a0-0000-7000-8000-000000000000' }), 404);
   t.equal(body.detail, unknown.detail, 'a hidden draft reads exactly like a missing article');
@@ -222,7 +222,7 @@ t.test('unknown filters are 422 problems', async (t) => {
 
 t.test('unknown query parameters on the article detail routes are 400', async (t) => {
   const b = await build(t);
-  const id = b.services.repositories.articles.findBySlug(SEED_SLUG)!.id;
+  const id = (await b.services.repositories.articles.findBySlug(SEED_SLUG))!.id;
   const byId = await b.app.inject({ method: 'GET', url: `/v1/articles/${id}?fields=headline` });
   t.equal(byId.statusCode, 400, 'GET /v1/articles/{id}?fields=headline');
   const bySlug = await b.app.inject({ method: 'GET', url: `/v1/articles/slug/${SEED_SLUG}?fields=headline` });
@@ -232,7 +232,7 @@ t.test('unknown query parameters on the article detail routes are 400', async (t
 t.test('a token’s lastUsedAt is set once it is used', async (t) => {
   const b = await build(t);
   const auth = b.auth('writer');
-  const before = b.services.tokens.list().find((x) => x.name === 'test-writer')!;
+  const before = (await b.services.tokens.list()).find((x) => x.name === 'test-writer')!;
   t.equal(before.lastUsedAt, null, 'never used yet');
   t.equal(before.revokedAt, null);
   t.notOk('tokenHash' in before, 'the hash is not listed');
@@ -240,10 +240,10 @@ t.test('a token’s lastUsedAt is set once it is used', async (t) => {
   b.clock.advance(5000);
   const res = await b.app.inject({ method: 'GET', url: '/v1/articles', headers: auth });
   t.equal(res.statusCode, 200);
-  const after = b.services.tokens.list().find((x) => x.name === 'test-writer')!;
+  const after = (await b.services.tokens.list()).find((x) => x.name === 'test-writer')!;
   t.equal(after.lastUsedAt, b.clock.now());
 
   // A failed (unknown-token) request touches nothing.
   await b.app.inject({ method: 'GET', url: '/v1/articles', headers: { authorization: 'Bearer cms_unknown' } });
-  t.equal(b.services.tokens.list().find((x) => x.name === 'test-writer')!.lastUsedAt, b.clock.now());
+  t.equal((await b.services.tokens.list()).find((x) => x.name === 'test-writer')!.lastUsedAt, b.clock.now());
 });

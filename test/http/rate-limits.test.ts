@@ -1,6 +1,7 @@
 // Rate limits (429 problem+json with Retry-After): writes per token per minute
 // (CMS_RATE_LIMIT_WRITES) and failed authentications per client address per minute
 // (CMS_RATE_LIMIT_AUTH_FAILURES). The windows are real time; these tests do not wait them out.
+import { sql } from 'drizzle-orm';
 import t, { type Test } from 'tap';
 import { build, seedIds, type Built } from '../helper.ts';
 
@@ -27,32 +28,34 @@ function tooMany(t: Test, res: Res, what: string) {
   }
 }
 
-function createArticle(b: Built, headers: Record<string, string>, headline: string, remoteAddress?: string): Promise<Res> {
+async function createArticle(b: Built, headers: Record<string, string>, headline: string, remoteAddress?: string): Promise<Res> {
+  const sectionId = (await seedIds(b.services)).sections.get('sports');
   return b.app.inject({
     method: 'POST',
     url: '/v1/articles',
     headers: { ...headers, 'content-type': 'application/json' },
-    payload: JSON.stringify({ headline, sectionId: seedIds(b.services).sections.get('sports') }),
+    payload: JSON.stringify({ headline, sectionId }),
     ...(remoteAddress ? { remoteAddress } : {}),
   });
 }
 
-const count = (b: Built) => (b.db.$client.prepare('select count(*) as n from articles').get() as { n: number }).n;
+// count(*) is a bigint on PostgreSQL (a string through node-postgres): Number() reads both engines.
+const count = async (b: Built) => Number((await b.db.dialect.all<{ n: number | string }>(b.db.q, sql`select count(*) as n from articles`))[0]!.n);
 
 t.test('writes: the 6th within a minute by one token is 429; another token still writes', async (t) => {
   const b = await build(t, { config: { CMS_RATE_LIMIT_WRITES: 5 } });
   const editor = b.auth('editor');
-  const before = count(b);
+  const before = await count(b);
   const statuses: number[] = [];
   for (let i = 1; i <= 5; i++) statuses.push((await createArticle(b, editor, `Write ${i}`)).statusCode);
   t.strictSame(statuses, [201, 201, 201, 201, 201], 'five writes pass');
 
   const sixth = await createArticle(b, editor, 'Write 6');
   tooMany(t, sixth, 'the sixth write');
-  t.equal(count(b), before + 5, 'the refused write did nothing');
+  t.equal(await count(b), before + 5, 'the refused write did nothing');
 
   // Any write route counts against the same token.
-  const seedId = b.services.repositories.articles.findBySlug('south-korea-worries-putin-visit-could-tighten-military-bonds-between-north-and-russia')!.id;
+  const seedId = (await b.services.repositories.articles.findBySlug('south-korea-worries-putin-visit-could-tighten-military-bonds-between-north-and-russia'))!.id;
   tooMany(t, await b.app.inject({ method: 'POST', url: `/v1/articles/${seedId}/archive`, headers: editor }), 'archive by the same token');
   tooMany(
     t,
@@ -65,7 +68,7 @@ t.test('writes: the 6th within a minute by one token is 429; another token still
   t.equal((await createArticle(b, writer, 'Another token')).statusCode, 201, 'another token still succeeds');
   const read = await b.app.inject({ method: 'GET', url: '/v1/articles', headers: editor });
   t.equal(read.statusCode, 200, 'reads are not write-limited');
-  t.equal(count(b), before + 6);
+  t.equal(await count(b), before + 6);
 });
 
 t.test('failed authentications: after 3 from one address, any Authorization header is 429', async (t) => {
@@ -93,7 +96,7 @@ t.test('failed authentications: after 3 from one address, any Authorization head
   t.equal(elsewhere.statusCode, 200, 'another address is not blocked');
   const elsewhereBad = await b.app.inject({ method: 'GET', url: '/v1/articles', headers: { authorization: 'Bearer nope' }, remoteAddress: '10.1.2.3' });
   t.equal(elsewhereBad.statusCode, 401, 'another address gets its own count');
-  t.equal(count(b), 2, 'only the article made before the block exists');
+  t.equal(await count(b), 2, 'only the article made before the block exists');
 });
 
 t.test('successful authentications do not count as failures', async (t) => {

@@ -1,9 +1,10 @@
 // The public response cache is never stale: not after a write over HTTP, not after a write by
 // another code path or another process, not when a scheduled article's time comes; and it
 // never serves anything to a request with a token.
-import Database from 'better-sqlite3';
 import t from 'tap';
-import { addArticle, build, SEED_SLUG } from '../helper.ts';
+import { createServices } from '../../src/app.ts';
+import { closeDatabase, openDatabase } from '../../src/db/database.ts';
+import { addArticle, build, ENGINE, SEED_SLUG } from '../helper.ts';
 
 const url = `/v1/articles/slug/${SEED_SLUG}`;
 
@@ -46,20 +47,44 @@ t.test('never stale after a write by another code path or another process', asyn
   const listed = () => b.app.inject({ url: '/v1/articles' }).then((r) => r.json().data.map((a: { slug: string }) => a.slug));
   t.equal((await listed()).length, 1);
   await listed();
-  const added = addArticle(b, { headline: 'Inserted by the service' });
+  const added = await addArticle(b, { headline: 'Inserted by the service' });
   t.ok((await listed()).includes(added.slug), 'a write through the service layer is seen');
 
-  const other = new Database(b.config.CMS_DB);
-  t.teardown(() => other.close());
-  await b.app.inject({ url }); // cache the seed article
-  other.prepare('update articles set headline = ? where slug = ?').run('Changed by another process', SEED_SLUG);
-  t.equal((await b.app.inject({ url })).json().headline, 'Changed by another process', 'a commit by another connection is seen');
+  // Another process: its own connection(s) to the same database and its own services, so its
+  // commit reaches this app's cache only through the change feed (the `changes` rows it
+  // writes with the transaction; NOTIFY on PostgreSQL), not through this process's listeners.
+  const other = await openDatabase(b.config.CMS_DB, { pool: 2 });
+  t.teardown(() => closeDatabase(other));
+  const elsewhere = createServices({ config: b.config, db: other, now: b.clock.now });
+  const seed = (await b.app.inject({ url })).json(); // cache the seed article
+  await listed(); // and the list
+  t.equal((await b.app.inject({ url })).headers['x-cache'], 'hit', 'the seed article is cached');
+  const principal = { tokenId: 'other-process', name: 'other-process', role: 'editor' as const };
+  await elsewhere.editors.articles.patch(seed.id, { headline: 'Changed by another process' }, principal);
+  const started = Date.now();
+  let seen = (await b.app.inject({ url })).json().headline;
+  if (ENGINE === 'sqlite') {
+    // SQLite: the change log is read before each cache lookup, so the very next read is fresh.
+    t.equal(seen, 'Changed by another process', 'a commit by another connection is seen on the next read');
+  } else {
+    // PostgreSQL: the change arrives by NOTIFY (with a poll as a backstop): seen within 1 s.
+    while (seen !== 'Changed by another process' && Date.now() - started < 2_000) {
+      await new Promise((r) => setTimeout(r, 25));
+      seen = (await b.app.inject({ url })).json().headline;
+    }
+    const after = Date.now() - started;
+    t.equal(seen, 'Changed by another process', 'a commit by another connection is seen');
+    t.ok(after <= 1_000, `within 1 s (${after} ms)`);
+  }
+  t.equal((await listed()).length, 2, 'the list is still right');
+  const list = await b.app.inject({ url: '/v1/articles' });
+  t.ok(list.json().data.some((a: { headline: string }) => a.headline === 'Changed by another process'), 'the cached list shows the other process’s change too');
 });
 
 t.test('a scheduled article appears when its time comes, though the list was cached', async (t) => {
   const b = await build(t);
   const at = b.clock.now();
-  const scheduled = addArticle(b, { status: 'scheduled', publishedAt: at + 60_000, headline: 'Scheduled' });
+  const scheduled = await addArticle(b, { status: 'scheduled', publishedAt: at + 60_000, headline: 'Scheduled' });
   const before = await b.app.inject({ url: '/v1/articles' });
   await b.app.inject({ url: '/v1/articles' });
   t.notOk(before.json().data.some((a: { id: string }) => a.id === scheduled.id), 'not public before its time');
@@ -71,7 +96,7 @@ t.test('a scheduled article appears when its time comes, though the list was cac
 
 t.test('requests with a token never touch the cache', async (t) => {
   const b = await build(t);
-  addArticle(b, { status: 'draft', sectionPath: 'sports' });
+  await addArticle(b, { status: 'draft', sectionPath: 'sports' });
   await b.app.inject({ url: '/v1/articles' });
   const cachedPublic = await b.app.inject({ url: '/v1/articles' });
   t.equal(cachedPublic.headers['x-cache'], 'hit');
