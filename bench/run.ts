@@ -1,34 +1,101 @@
 // `npm run bench` — read and write throughput against a ceiling measured in the same run.
 // `npm run bench -- --quick`  every scenario for 3 s on a 10 k archive (default: 10 s on 100 k)
 // `npm run bench -- --scale`  per-request cost at 10 k, 100 k and 1 M articles (`--sizes=10000,100000`)
-// Prints tables and writes bench/results.md and bench/results.json.
+// `npm run bench -- --engine postgres`  on PostgreSQL (default sqlite; `--engine all`: one, then
+//   the other). PostgreSQL: a new database `cms_bench_<pid>_…` on CMS_BENCH_PG_URL's server
+//   (default postgres://postgres@127.0.0.1:5432), dropped at the end.
+// `npm run bench -- --render`  only re-renders results.md from results.json.
+// `--out=<dir>` reads and writes results.json and results.md there (default bench/).
+// Prints tables and writes bench/results.md and bench/results.json: the figures of each engine's
+// latest run are kept, so the markdown shows both engines side by side once both have run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { closeDatabase, openDatabase } from '../src/db/client.ts';
+import { closeDatabase, type Engine, openDatabase } from '../src/db/database.ts';
 import { encodeCursor } from '../src/http/pagination.ts';
 import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
 import { buildDataset, type Dataset, rng } from './dataset.ts';
+import { createBenchDatabase, databaseBytes, dropAllBenchDatabases, dropBenchDatabase } from './postgres.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
 const quick = args.has('--quick');
 const scale = args.has('--scale');
-const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) return argv[i + 1];
+  return argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+};
+const sizesArg = option('sizes');
+const ENGINES: Engine[] = ['sqlite', 'postgres'];
+const engineArg = option('engine') ?? 'sqlite';
+const engines: Engine[] = engineArg === 'all' || engineArg === 'both' ? ENGINES : (engineArg.split(',') as Engine[]);
+for (const e of engines) {
+  if (!ENGINES.includes(e)) {
+    console.error(`--engine: expected sqlite, postgres or all, got ${JSON.stringify(engineArg)}`);
+    process.exit(2);
+  }
+}
+const OUT = path.resolve(option('out') ?? path.join(ROOT, 'bench'));
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'cms-bench-'));
 process.on('exit', () => fs.rmSync(WORK, { recursive: true, force: true }));
+// An interrupted run still drops its PostgreSQL databases.
+let interrupted = false;
+/** The server processes this run started and that have not exited. */
+const running = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`${signal}: stopping the servers and dropping the bench databases`);
+    for (const child of running) child.kill('SIGTERM');
+    void dropAllBenchDatabases()
+      .catch(() => {})
+      .finally(() => process.exit(130));
+  });
+}
 
 interface Figure {
   rps: number;
   p50Ms: number;
   p99Ms: number;
   ratio: number;
+  engine: Engine;
+  /** slug-under-edits only: draft saves completed per second during the measured pass. */
+  writesPerSec?: number;
+}
+
+/** Where one dataset lives: a SQLite file under WORK, or a new PostgreSQL database. */
+interface Store {
+  engine: Engine;
+  /** What CMS_DB says. */
+  url: string;
+  bytes(): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+async function newStore(engine: Engine, name: string): Promise<Store> {
+  if (engine === 'postgres') {
+    const url = await createBenchDatabase(name);
+    return { engine, url, bytes: () => databaseBytes(url), dispose: () => dropBenchDatabase(url) };
+  }
+  const file = path.join(WORK, `${name}.sqlite`);
+  return {
+    engine,
+    url: file,
+    bytes: async () => ['', '-wal'].reduce((sum, s) => sum + (fs.existsSync(file + s) ? fs.statSync(file + s).size : 0), 0),
+    dispose: async () => {
+      for (const s of ['', '-wal', '-shm']) fs.rmSync(file + s, { force: true });
+    },
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -48,23 +115,41 @@ async function startProcess(script: string, env: Record<string, string>): Promis
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) break;
     try {
       await fetch(`${base}/health`);
       return { child, base };
     } catch {
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
+  child.kill('SIGKILL');
   throw new Error(`${script} did not start`);
 }
 
 function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Waits (at most 60 s) until the server is idle again: autocannon stops with requests still in
+ * flight (a slow search), which the server would otherwise be stopped in the middle of.
+ */
+async function settle(base: string): Promise<void> {
+  for (let quick = 0, tries = 0; quick < 3 && tries < 600; tries++) {
+    const t0 = performance.now();
+    await (await fetch(`${base}/health`)).arrayBuffer();
+    quick = performance.now() - t0 < 20 ? quick + 1 : 0;
+    await sleep(100);
+  }
 }
 
 function rssMb(pid: number): number {
@@ -72,7 +157,9 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-async function cannon(opts: autocannon.Options, expect = 200): Promise<Omit<Figure, 'ratio'>> {
+type Measured = Pick<Figure, 'rps' | 'p50Ms' | 'p99Ms' | 'writesPerSec'>;
+
+async function cannon(opts: autocannon.Options, expect = 200): Promise<Measured> {
   const result = await autocannon({ connections: 10, pipelining: 1, timeout: 30, ...opts });
   // Every response must have the expected status (a 304 scenario: all 304).
   const unexpected = expect === 200 ? result.non2xx : result.requests.total - ((result as unknown as { '3xx': number })['3xx'] ?? 0);
@@ -83,37 +170,89 @@ async function cannon(opts: autocannon.Options, expect = 200): Promise<Omit<Figu
 }
 
 /** The cursor that opens page `page` (1-based) of the newest-first public list. */
-function cursorForPage(file: string, page: number, limit: number): { cursor: string; page: number } {
-  const db = openDatabase(file);
-  const total = (db.$client.prepare("select count(*) as n from article_feed where feed_key = 'all' and public_at <= ?").get(Date.now()) as { n: number }).n;
-  const reachable = Math.min(page, Math.floor((total - 1) / limit));
-  const row = db.$client
-    .prepare("select public_at as v, article_id as id from article_feed where feed_key = 'all' and public_at <= ? order by public_at desc, article_id desc limit 1 offset ?")
-    .get(Date.now(), (reachable - 1) * limit) as { v: number; id: string };
-  closeDatabase(db);
-  return { cursor: encodeCursor({ k: 'p', v: row.v, id: row.id }), page: reachable + 1 };
-}
-
-function editorToken(file: string): string {
-  const db = openDatabase(file);
-  const token = createTokenService({ tokens: createTokenRepository(db) }).create('bench', 'editor').token;
-  closeDatabase(db);
-  return token;
-}
-
-async function throughput(size: number, seconds: number) {
-  const file = path.join(WORK, `throughput-${size}.sqlite`);
-  console.log(`loading ${size} articles…`);
-  const data = buildDataset(file, size);
-  console.log(`loaded in ${(data.loadMs / 1000).toFixed(1)} s`);
-  const token = editorToken(file);
-  const server = await startProcess('src/server.ts', {
-    CMS_DB: file,
-    CMS_MEDIA_DIR: path.join(WORK, 'media'),
-    CMS_SEED: '0',
-    CMS_RATE_LIMIT_WRITES: '100000000',
-  });
+async function cursorForPage(url: string, page: number, limit: number): Promise<{ cursor: string; page: number }> {
+  const db = await openDatabase(url, { pool: 1 });
   try {
+    const { time, readTime } = db.dialect;
+    const now = Date.now();
+    const [count] = await db.dialect.all<{ n: number | string }>(db.q, sql`select count(*) as n from article_feed where feed_key = 'all' and public_at <= ${time(now)}`);
+    const total = Number(count!.n);
+    const reachable = Math.min(page, Math.floor((total - 1) / limit));
+    const [row] = await db.dialect.all<{ v: unknown; id: string }>(
+      db.q,
+      sql`select public_at as v, article_id as id from article_feed where feed_key = 'all' and public_at <= ${time(now)}
+          order by public_at desc, article_id desc limit 1 offset ${(reachable - 1) * limit}`,
+    );
+    return { cursor: encodeCursor({ k: 'p', v: readTime(row!.v), id: row!.id }), page: reachable + 1 };
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+async function editorToken(url: string): Promise<string> {
+  const db = await openDatabase(url, { pool: 1 });
+  try {
+    return (await createTokenService({ tokens: createTokenRepository(db) }).create('bench', 'editor')).token;
+  } finally {
+    await closeDatabase(db);
+  }
+}
+
+/**
+ * A writer saving one draft article over HTTP `perSecond` times a second until stopped, as an
+ * editor's autosave would: one save at a time (a tick that finds the previous save still
+ * running is skipped, so `done` tells the rate achieved). Every save must answer 200.
+ */
+function draftWriter(base: string, token: string, id: string, body: string, perSecond: number) {
+  let edits = 0;
+  let done = 0;
+  let inFlight = 0;
+  let failure: string | null = null;
+  const save = async () => {
+    if (inFlight > 0) return;
+    inFlight++;
+    try {
+      const n = ++edits;
+      const res = await fetch(`${base}/v1/articles/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ headline: `Draft in progress, edit ${n}`, body: [{ type: 'paragraph', text: `Edit ${n}. ${body}` }] }),
+      });
+      await res.arrayBuffer();
+      if (res.status === 200) done++;
+      else failure ??= `draft save answered ${res.status}`;
+    } catch (error) {
+      failure ??= `draft save failed: ${(error as Error).message}`;
+    } finally {
+      inFlight--;
+    }
+  };
+  const timer = setInterval(() => void save(), 1000 / perSecond);
+  return {
+    done: () => done,
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      while (inFlight > 0) await sleep(5);
+      if (failure) throw new Error(`slug-under-edits: ${failure}`);
+    },
+  };
+}
+
+async function throughput(engine: Engine, size: number, seconds: number) {
+  const store = await newStore(engine, `throughput_${size}`);
+  const children: ChildProcess[] = [];
+  try {
+    console.log(`[${engine}] loading ${size} articles…`);
+    const data = await buildDataset(store.url, size);
+    console.log(`[${engine}] loaded in ${(data.loadMs / 1000).toFixed(1)} s`);
+    const token = await editorToken(store.url);
+    const server = await startProcess('src/server.ts', {
+      CMS_DB: store.url,
+      CMS_MEDIA_DIR: path.join(WORK, 'media'),
+      CMS_SEED: '0',
+      CMS_RATE_LIMIT_WRITES: '100000000',
+    });
+    children.push(server.child);
     const r = rng(7);
     const slugs = Array.from({ length: 2000 }, () => r.pick(data.slugs));
     const sample = await fetch(`${server.base}/v1/articles/slug/${slugs[0]}`);
@@ -122,36 +261,70 @@ async function throughput(size: number, seconds: number) {
     for (const name of ['content-type', 'etag', 'cache-control', 'vary']) headers[name] = sample.headers.get(name) ?? '';
     fs.writeFileSync(path.join(WORK, 'body.json'), body);
     const ceilingServer = await startProcess('bench/ceiling.ts', { BODY_FILE: path.join(WORK, 'body.json'), HEADERS: JSON.stringify(headers) });
+    children.push(ceilingServer.child);
+    // Every slug the slug scenarios ask for is read once first, so that they measure cached
+    // reads (as the 2 s warm-up pass does on an idle machine) however slow a cold read is.
+    const distinct = [...new Set(slugs)];
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        for (let i = w; i < distinct.length; i += 10) {
+          const res = await fetch(`${server.base}/v1/articles/slug/${distinct[i]}`);
+          await res.arrayBuffer();
+          if (res.status !== 200) throw new Error(`warming ${distinct[i]}: ${res.status}`);
+        }
+      }),
+    );
     const etags = new Map<string, string>();
     for (const slug of slugs.slice(0, 200)) etags.set(slug, (await fetch(`${server.base}/v1/articles/slug/${slug}`)).headers.get('etag')!);
-    const deep = cursorForPage(file, 500, 20);
+    const deep = await cursorForPage(store.url, 500, 20);
     const sectionRoots = data.rootSectionPaths;
+    const draft = data.drafts[0];
+    if (!draft) throw new Error('the dataset holds no draft article');
+    const draftText = 'word '.repeat(800).trim();
+    const sectionIds = ((await (await fetch(`${server.base}/v1/sections?limit=100`)).json()) as { data: { id: string }[] }).data.map((s) => s.id);
     let duration = seconds;
     let n = 0;
-    const scenarios: Record<string, () => Promise<Omit<Figure, 'ratio'>>> = {
+    const bySlug = (title: string) =>
+      cannon({ title, url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${slugs[n++ % slugs.length]}` }) }] });
+    const scenarios: Record<string, () => Promise<Measured>> = {
       // Driven exactly like article-by-slug (a fresh random path per request), so the load
       // generator does the same work on both sides of the ratio.
       ceiling: () =>
         cannon({ title: 'ceiling', url: ceilingServer.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${slugs[n++ % slugs.length]}` }) }] }),
-      'article-by-slug': () =>
-        cannon({ title: 'slug', url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${slugs[n++ % slugs.length]}` }) }] }),
+      'article-by-slug': () => bySlug('slug'),
+      // The same reads while an editor saves a draft 5 times a second: a draft is public neither
+      // before nor after, so its saves must not evict the cached articles.
+      'slug-under-edits': async () => {
+        const writer = draftWriter(server.base, token, draft, draftText, 5);
+        const started = performance.now();
+        try {
+          const figure = await bySlug('slug-under-edits');
+          const elapsed = (performance.now() - started) / 1000;
+          return { ...figure, writesPerSec: Number((writer.done() / elapsed).toFixed(1)) };
+        } finally {
+          await writer.stop();
+        }
+      },
       'section-page': () =>
         cannon({ title: 'section', url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles?section=${sectionRoots[n++ % sectionRoots.length]}&limit=20` }) }] }),
       'deep-page': () => cannon({ title: 'deep', url: `${server.base}/v1/articles?limit=20&cursor=${deep.cursor}`, duration }),
       'revalidate-304': () =>
-        cannon({
-          title: 'revalidate',
-          url: server.base,
-          duration,
-          requests: [
-            {
-              setupRequest: (req) => {
-                const slug = [...etags.keys()][n++ % etags.size]!;
-                return { ...req, path: `/v1/articles/slug/${slug}`, headers: { ...req.headers, 'if-none-match': etags.get(slug)! } };
+        cannon(
+          {
+            title: 'revalidate',
+            url: server.base,
+            duration,
+            requests: [
+              {
+                setupRequest: (req) => {
+                  const slug = [...etags.keys()][n++ % etags.size]!;
+                  return { ...req, path: `/v1/articles/slug/${slug}`, headers: { ...req.headers, 'if-none-match': etags.get(slug)! } };
+                },
               },
-            },
-          ],
-        }, 304),
+            ],
+          },
+          304,
+        ),
       'create-article': () =>
         cannon({
           title: 'create',
@@ -159,11 +332,7 @@ async function throughput(size: number, seconds: number) {
           duration,
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            headline: 'Benchmark article',
-            sectionId: undefined,
-            body: [{ type: 'paragraph', text: 'x '.repeat(400) }],
-          }),
+          body: JSON.stringify({ headline: 'Benchmark article', sectionId: undefined, body: [{ type: 'paragraph', text: 'x '.repeat(400) }] }),
           requests: [
             {
               setupRequest: (req) => ({
@@ -176,7 +345,6 @@ async function throughput(size: number, seconds: number) {
       search: () =>
         cannon({ title: 'search', url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles?q=${data.words[n++ % 200]}%20${data.words[(n * 7) % 3000]}&limit=20` }) }] }),
     };
-    const sectionIds = ((await (await fetch(`${server.base}/v1/sections?limit=100`)).json()) as { data: { id: string }[] }).data.map((s) => s.id);
     const out: Record<string, Figure> = {};
     let ceilingRps = 0;
     for (const [name, run] of Object.entries(scenarios)) {
@@ -185,13 +353,16 @@ async function throughput(size: number, seconds: number) {
       duration = seconds;
       const figure = await run();
       if (name === 'ceiling') ceilingRps = figure.rps;
-      out[name] = { ...figure, ratio: Number((figure.rps / ceilingRps).toFixed(3)) };
-      console.log(`${name.padEnd(16)} ${String(figure.rps).padStart(7)} req/s  p50 ${figure.p50Ms} ms  p99 ${figure.p99Ms} ms  ratio ${out[name]!.ratio}`);
+      const { writesPerSec, ...measured } = figure;
+      out[name] = { ...measured, ratio: Number((figure.rps / ceilingRps).toFixed(3)), engine, ...(writesPerSec === undefined ? {} : { writesPerSec }) };
+      const writes = figure.writesPerSec === undefined ? '' : `  (${figure.writesPerSec} draft saves/s)`;
+      console.log(`[${engine}] ${name.padEnd(16)} ${String(figure.rps).padStart(7)} req/s  p50 ${figure.p50Ms} ms  p99 ${figure.p99Ms} ms  ratio ${out[name]!.ratio}${writes}`);
     }
-    await stop(ceilingServer.child);
+    await settle(server.base);
     return { size, loadMs: data.loadMs, deepPage: deep.page, bodyBytes: body.length, scenarios: out };
   } finally {
-    await stop(server.child);
+    for (const child of children.reverse()) await stop(child);
+    await store.dispose();
   }
 }
 
@@ -199,84 +370,157 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function scaleAt(size: number) {
-  const file = path.join(WORK, `scale-${size}.sqlite`);
-  console.log(`scale: loading ${size} articles…`);
-  const data: Dataset = buildDataset(file, size);
-  const bytes = ['', '-wal'].reduce((sum, s) => sum + (fs.existsSync(file + s) ? fs.statSync(file + s).size : 0), 0);
-  console.log(`  loaded in ${(data.loadMs / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(0)} MB`);
+async function scaleAt(engine: Engine, size: number) {
+  const store = await newStore(engine, `scale_${size}`);
+  try {
+    console.log(`[${engine}] scale: loading ${size} articles…`);
+    const data: Dataset = await buildDataset(store.url, size);
+    const bytes = await store.bytes();
+    console.log(`[${engine}]   loaded in ${(data.loadMs / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(0)} MB`);
 
-  // Server RSS while serving: the real server under a short load of random article reads.
-  const server = await startProcess('src/server.ts', { CMS_DB: file, CMS_MEDIA_DIR: path.join(WORK, 'media'), CMS_SEED: '0' });
-  let k = 0;
-  await cannon({ title: 'rss', url: server.base, duration: 3, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${data.slugs[(k++ * 7919) % data.slugs.length]}` }) }] });
-  const rss = rssMb(server.child.pid!);
-  await stop(server.child);
-
-  // In-process latencies through the whole app (inject), response cache off: the real cost.
-  const db = openDatabase(file);
-  const app = await buildApp({ config: loadConfig({}, { CMS_DB: file, CMS_MEDIA_DIR: path.join(WORK, 'media'), CMS_RESPONSE_CACHE_BYTES: 0 }), db, logger: false });
-  await app.ready();
-  const r = rng(11);
-  const deep = cursorForPage(file, Math.min(500, Math.floor(size / 40)), 20);
-  const cases: Record<string, () => string> = {
-    'article-by-slug': () => `/v1/articles/slug/${r.pick(data.slugs)}`,
-    'section-page': () => `/v1/articles?section=${r.pick(data.rootSectionPaths)}&limit=20`,
-    'deep-page': () => `/v1/articles?limit=20&cursor=${deep.cursor}`,
-    'tag-page': () => `/v1/articles?tag=${r.pick(data.tagSlugs)}&limit=20`,
-  };
-  const out: Record<string, { p50Ms: number; p99Ms: number }> = {};
-  for (const [name, url] of Object.entries(cases)) {
-    for (let i = 0; i < 50; i++) await app.inject({ url: url() });
-    const times: number[] = [];
-    for (let i = 0; i < 500; i++) {
-      const t0 = performance.now();
-      const res = await app.inject({ url: url() });
-      times.push(performance.now() - t0);
-      if (res.statusCode !== 200) throw new Error(`${name}: ${res.statusCode}`);
+    // Server RSS while serving: the real server under a short load of random article reads
+    // (the Node process only; on PostgreSQL the database server's memory is not counted).
+    const server = await startProcess('src/server.ts', { CMS_DB: store.url, CMS_MEDIA_DIR: path.join(WORK, 'media'), CMS_SEED: '0' });
+    let rss: number;
+    try {
+      let k = 0;
+      await cannon({ title: 'rss', url: server.base, duration: 3, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${data.slugs[(k++ * 7919) % data.slugs.length]}` }) }] });
+      rss = rssMb(server.child.pid!);
+      await settle(server.base);
+    } finally {
+      await stop(server.child);
     }
-    times.sort((a, b) => a - b);
-    out[name] = { p50Ms: Number(percentile(times, 50).toFixed(3)), p99Ms: Number(percentile(times, 99).toFixed(3)) };
-    console.log(`  ${name.padEnd(16)} p50 ${out[name]!.p50Ms} ms  p99 ${out[name]!.p99Ms} ms`);
+
+    // In-process latencies through the whole app (inject), response cache off: the real cost.
+    const deep = await cursorForPage(store.url, Math.min(500, Math.floor(size / 40)), 20);
+    const db = await openDatabase(store.url);
+    const out: Record<string, { p50Ms: number; p99Ms: number }> = {};
+    try {
+      const app = await buildApp({ config: loadConfig({}, { CMS_DB: store.url, CMS_MEDIA_DIR: path.join(WORK, 'media'), CMS_RESPONSE_CACHE_BYTES: 0 }), db, logger: false });
+      await app.ready();
+      try {
+        const r = rng(11);
+        const cases: Record<string, () => string> = {
+          'article-by-slug': () => `/v1/articles/slug/${r.pick(data.slugs)}`,
+          'section-page': () => `/v1/articles?section=${r.pick(data.rootSectionPaths)}&limit=20`,
+          'deep-page': () => `/v1/articles?limit=20&cursor=${deep.cursor}`,
+          'tag-page': () => `/v1/articles?tag=${r.pick(data.tagSlugs)}&limit=20`,
+        };
+        for (const [name, url] of Object.entries(cases)) {
+          for (let i = 0; i < 50; i++) await app.inject({ url: url() });
+          const times: number[] = [];
+          for (let i = 0; i < 500; i++) {
+            const t0 = performance.now();
+            const res = await app.inject({ url: url() });
+            times.push(performance.now() - t0);
+            if (res.statusCode !== 200) throw new Error(`${name}: ${res.statusCode}`);
+          }
+          times.sort((a, b) => a - b);
+          out[name] = { p50Ms: Number(percentile(times, 50).toFixed(3)), p99Ms: Number(percentile(times, 99).toFixed(3)) };
+          console.log(`[${engine}]   ${name.padEnd(16)} p50 ${out[name]!.p50Ms} ms  p99 ${out[name]!.p99Ms} ms`);
+        }
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await closeDatabase(db);
+    }
+    return { engine, size, loadSeconds: Number((data.loadMs / 1000).toFixed(1)), dbMb: Math.round(bytes / 1e6), rssMb: Math.round(rss), deepPage: deep.page, latency: out };
+  } finally {
+    await store.dispose();
   }
-  await app.close();
-  closeDatabase(db);
-  fs.rmSync(file, { force: true });
-  fs.rmSync(`${file}-wal`, { force: true });
-  fs.rmSync(`${file}-shm`, { force: true });
-  return { size, loadSeconds: Number((data.loadMs / 1000).toFixed(1)), dbMb: Math.round(bytes / 1e6), rssMb: Math.round(rss), deepPage: deep.page, latency: out };
 }
 
-const resultsFile = path.join(ROOT, 'bench/results.json');
-const previous = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as Record<string, unknown>) : {};
+// ---- results: each engine's latest figures, kept across runs ----
+
+type Results = Record<string, any>;
+interface EngineResults {
+  machine: Results;
+  throughput?: Results;
+  scenarios?: Record<string, Figure>;
+  scale?: Results;
+}
+
+const resultsFile = path.join(OUT, 'results.json');
+const previous: Results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : {};
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() };
-const results: Record<string, any> = { ...previous, machine };
+const results: Results = { ...previous, machine, engines: previousEngines(previous) };
 
-if (args.has('--render')) {
-  // Only re-render bench/results.md from bench/results.json.
-  Object.assign(results, { machine: previous.machine ?? machine });
-} else if (scale) {
-  const sizes = sizesArg ? sizesArg.slice('--sizes='.length).split(',').map(Number) : [10_000, 100_000, 1_000_000];
-  const points = [];
-  for (const size of sizes) points.push(await scaleAt(size));
-  const first = points[0]!;
-  const last = points.at(-1)!;
-  const ratios = Object.fromEntries(
-    Object.keys(first.latency).map((name) => [name, Number((last.latency[name]!.p50Ms / first.latency[name]!.p50Ms).toFixed(2))]),
-  );
-  results.scale = { sizes: points, p50Ratio: { from: first.size, to: last.size, ...ratios } };
-  console.log(`p50 ratio ${last.size}/${first.size}:`, ratios);
-} else {
-  const size = quick ? 10_000 : 100_000;
-  const t = await throughput(size, quick ? 3 : 10);
-  results.throughput = { size, seconds: quick ? 3 : 10, loadSeconds: Number((t.loadMs / 1000).toFixed(1)), deepPage: t.deepPage, bodyBytes: t.bodyBytes };
-  results.scenarios = t.scenarios;
+/** Each engine's figures in `r`; results written before engines existed were SQLite's. */
+function previousEngines(r: Results): Partial<Record<Engine, EngineResults>> {
+  if (r.engines) return r.engines;
+  if (!r.scenarios && !r.scale) return {};
+  const tag = <T extends object>(x: T | undefined) => (x ? { ...x, engine: 'sqlite' as const } : undefined);
+  return {
+    sqlite: {
+      machine: r.machine,
+      throughput: r.throughput ? { engine: 'sqlite', date: r.machine?.date, ...r.throughput } : undefined,
+      scenarios: r.scenarios ? Object.fromEntries(Object.entries<Figure>(r.scenarios).map(([k, f]) => [k, { ...f, engine: 'sqlite' as const }])) : undefined,
+      scale: r.scale ? { engine: 'sqlite', date: r.machine?.date, ...r.scale, sizes: r.scale.sizes.map(tag) } : undefined,
+    },
+  };
 }
-fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-fs.writeFileSync(path.join(ROOT, 'bench/results.md'), renderMarkdown(results));
-console.log('wrote bench/results.json and bench/results.md');
 
-function renderMarkdown(r: Record<string, any>): string {
+try {
+  if (args.has('--render')) {
+    // Only re-render results.md from results.json.
+    Object.assign(results, { machine: previous.machine ?? machine });
+  } else {
+    for (const engine of engines) {
+      const started = { ...machine, date: new Date().toISOString() };
+      const mine: EngineResults = { ...results.engines[engine], machine: started };
+      if (scale) {
+        const sizes = sizesArg ? sizesArg.split(',').map(Number) : [10_000, 100_000, 1_000_000];
+        const points = [];
+        for (const size of sizes) points.push(await scaleAt(engine, size));
+        const first = points[0]!;
+        const last = points.at(-1)!;
+        const ratios = Object.fromEntries(Object.keys(first.latency).map((name) => [name, Number((last.latency[name]!.p50Ms / first.latency[name]!.p50Ms).toFixed(2))]));
+        mine.scale = { engine, date: started.date, sizes: points, p50Ratio: { from: first.size, to: last.size, ...ratios } };
+        results.scale = mine.scale;
+        console.log(`[${engine}] p50 ratio ${last.size}/${first.size}:`, ratios);
+      } else {
+        const size = quick ? 10_000 : 100_000;
+        const t = await throughput(engine, size, quick ? 3 : 10);
+        mine.throughput = { engine, date: started.date, size, seconds: quick ? 3 : 10, loadSeconds: Number((t.loadMs / 1000).toFixed(1)), deepPage: t.deepPage, bodyBytes: t.bodyBytes };
+        mine.scenarios = t.scenarios;
+        // The top-level entries (the shape results.json always had) hold the latest run.
+        results.throughput = mine.throughput;
+        results.scenarios = mine.scenarios;
+      }
+      results.engines[engine] = mine;
+    }
+  }
+} catch (error) {
+  // Interrupted: the signal handler drops the databases and exits (the run's own failures,
+  // its connections cut by the drop, are not worth reporting).
+  if (interrupted) await new Promise(() => {});
+  // A failed query's error holds the whole (multi-megabyte) statement: report what failed.
+  const e = error as Error & { query?: string; cause?: Error };
+  if (typeof e?.query === 'string' && e.cause) throw new Error(`${e.cause.message} in: ${e.query.slice(0, 200)}…`, { cause: e.cause });
+  throw error;
+} finally {
+  await dropAllBenchDatabases();
+}
+fs.mkdirSync(OUT, { recursive: true });
+fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+fs.writeFileSync(path.join(OUT, 'results.md'), renderMarkdown(results));
+console.log(`wrote ${path.relative(process.cwd(), resultsFile)} and ${path.relative(process.cwd(), path.join(OUT, 'results.md'))}`);
+
+// ---- markdown ----
+
+/** The engines holding `part`, in the order sqlite, postgres. */
+function withPart(r: Results, part: keyof EngineResults): Engine[] {
+  return ENGINES.filter((e) => r.engines?.[e]?.[part]);
+}
+
+/** One value when every engine agrees, else `engine value` for each. */
+function per(r: Results, es: Engine[], value: (e: EngineResults) => unknown): string {
+  const values = es.map((e) => String(value(r.engines[e])));
+  return new Set(values).size === 1 ? values[0]! : es.map((e, i) => `${e} ${values[i]}`).join(', ');
+}
+
+function renderMarkdown(r: Results): string {
   const lines = [
     '# Benchmark results',
     '',
@@ -284,30 +528,54 @@ function renderMarkdown(r: Record<string, any>): string {
     'Absolute figures drift on this shared machine; the ratios to the ceiling, measured in the same run, are the figures to compare.',
     '',
   ];
-  if (r.scenarios) {
+  const tp = withPart(r, 'scenarios');
+  if (tp.length > 0) {
+    const t = (e: EngineResults) => e.throughput!;
     lines.push(
-      `## Throughput (${r.throughput.size} articles, ${r.throughput.seconds} s per scenario, 10 connections, autocannon over loopback)`,
+      `## Throughput (${per(r, tp, (e) => t(e).size)} articles, ${per(r, tp, (e) => t(e).seconds)} s per scenario, 10 connections, autocannon over loopback)`,
       '',
-      `The ceiling is a bare Fastify 5 server sending the same ${r.throughput.bodyBytes}-byte article response from memory, driven with the same random article paths. Deep page = page ${r.throughput.deepPage} of 20 via cursor.`,
+      `The ceiling is a bare Fastify 5 server sending the same ${per(r, tp, (e) => t(e).bodyBytes)}-byte article response from memory, driven with the same random article paths. ` +
+        `Deep page = page ${per(r, tp, (e) => t(e).deepPage)} of 20 via cursor. ` +
+        'slug-under-edits = article-by-slug while an editor saves a draft 5 times a second over HTTP.',
       '',
-      '| scenario | req/s | p50 ms | p99 ms | ratio to ceiling |',
-      '|---|---:|---:|---:|---:|',
-      ...Object.entries<Figure>(r.scenarios).map(([name, f]) => `| ${name} | ${f.rps} | ${f.p50Ms} | ${f.p99Ms} | ${f.ratio} |`),
+      `Run: ${tp.map((e) => `${e} ${t(r.engines[e]).date ?? r.engines[e].machine?.date}`).join(', ')}.`,
       '',
     );
+    const names = [...new Set(tp.flatMap((e) => Object.keys(r.engines[e].scenarios)))];
+    const cell = (f: Figure | undefined) => (f ? `${f.rps} | ${f.p50Ms} | ${f.p99Ms} | ${f.ratio}` : '– | – | – | –');
+    if (tp.length === 1) {
+      lines.push(`Engine: ${tp[0]}.`, '', '| scenario | req/s | p50 ms | p99 ms | ratio to ceiling |', '|---|---:|---:|---:|---:|');
+    } else {
+      lines.push(
+        `| scenario | ${tp.map((e) => `${e} req/s | ${e} p50 ms | ${e} p99 ms | ${e} ratio`).join(' | ')} |`,
+        `|---|${tp.map(() => '---:|---:|---:|---:').join('|')}|`,
+      );
+    }
+    lines.push(...names.map((name) => `| ${name} | ${tp.map((e) => cell(r.engines[e].scenarios[name])).join(' | ')} |`), '');
+    const saves = tp.filter((e) => r.engines[e].scenarios['slug-under-edits']?.writesPerSec !== undefined);
+    if (saves.length > 0) lines.push(`Draft saves completed during slug-under-edits: ${saves.map((e) => `${e} ${r.engines[e].scenarios['slug-under-edits'].writesPerSec}/s`).join(', ')}.`, '');
   }
-  if (r.scale) {
-    const names = Object.keys(r.scale.sizes[0].latency);
+  const sc = withPart(r, 'scale');
+  if (sc.length > 0) {
+    const names = [...new Set(sc.flatMap((e) => Object.keys(r.engines[e].scale.sizes[0].latency)))];
+    const points = sc.flatMap((e) => r.engines[e].scale.sizes.map((p: Results) => ({ ...p, engine: e }))).sort((a, b) => a.size - b.size || ENGINES.indexOf(a.engine) - ENGINES.indexOf(b.engine));
     lines.push(
       '## Scale (in-process through the whole app, response cache off, 500 requests each)',
       '',
-      `| articles | bulk load s | db MB | server RSS MB | ${names.map((n) => `${n} p50 / p99 ms`).join(' | ')} |`,
-      `|---:|---:|---:|---:|${names.map(() => '---:').join('|')}|`,
-      ...r.scale.sizes.map(
-        (p: any) => `| ${p.size} | ${p.loadSeconds} | ${p.dbMb} | ${p.rssMb} | ${names.map((n) => `${p.latency[n].p50Ms} / ${p.latency[n].p99Ms}`).join(' | ')} |`,
+      'Server RSS is the Node process serving random articles (on PostgreSQL, the database server’s own memory is not counted).',
+      '',
+      `Run: ${sc.map((e) => `${e} ${r.engines[e].scale.date ?? r.engines[e].machine?.date}`).join(', ')}.`,
+      '',
+      `| articles | engine | bulk load s | db MB | server RSS MB | ${names.map((n) => `${n} p50 / p99 ms`).join(' | ')} |`,
+      `|---:|---|---:|---:|---:|${names.map(() => '---:').join('|')}|`,
+      ...points.map(
+        (p) => `| ${p.size} | ${p.engine} | ${p.loadSeconds} | ${p.dbMb} | ${p.rssMb} | ${names.map((n) => (p.latency[n] ? `${p.latency[n].p50Ms} / ${p.latency[n].p99Ms}` : '–')).join(' | ')} |`,
       ),
       '',
-      `p50 ratio ${r.scale.p50Ratio.to} / ${r.scale.p50Ratio.from}: ${names.map((n) => `${n} ${r.scale.p50Ratio[n]}`).join(', ')}.`,
+      ...sc.map((e) => {
+        const q = r.engines[e].scale.p50Ratio;
+        return `${e}: p50 ratio ${q.to} / ${q.from}: ${names.filter((n) => q[n] !== undefined).map((n) => `${n} ${q[n]}`).join(', ')}.`;
+      }),
       '',
     );
   }
@@ -317,24 +585,34 @@ function renderMarkdown(r: Record<string, any>): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The issue's targets, each marked met or missed (by how much) from the recorded figures. */
-function targets(r: Record<string, any>): string[] {
+/** The issue's targets, each marked met or missed (by how much) from the recorded figures, per engine. */
+function targets(r: Results): string[] {
+  const es = ENGINES.filter((e) => r.engines?.[e]?.scenarios || r.engines?.[e]?.scale);
+  if (es.length === 0) return [];
   const rows: string[] = [];
-  const check = (what: string, value: number | undefined, limit: number, atLeast: boolean) => {
-    if (value === undefined) return;
-    const met = atLeast ? value >= limit : value <= limit;
-    rows.push(`| ${what} | ${atLeast ? '≥' : '≤'} ${limit} | ${value} | ${met ? 'met' : `missed (${(atLeast ? limit / value : value / limit).toFixed(2)} × off)`} |`);
+  const check = (what: string, limit: number, atLeast: boolean, value: (e: EngineResults) => number | undefined) => {
+    const values = es.map((e) => value(r.engines[e]));
+    if (values.every((v) => v === undefined)) return;
+    const verdict = (v: number | undefined) => {
+      if (v === undefined) return '– | –';
+      const met = atLeast ? v >= limit : v <= limit;
+      return `${v} | ${met ? 'met' : `missed (${(atLeast ? limit / v : v / limit).toFixed(2)} × off)`}`;
+    };
+    rows.push(`| ${what} | ${atLeast ? '≥' : '≤'} ${limit} | ${values.map(verdict).join(' | ')} |`);
   };
-  check('article-by-slug / ceiling', r.scenarios?.['article-by-slug']?.ratio, 0.8, true);
-  check('section-page / ceiling', r.scenarios?.['section-page']?.ratio, 0.5, true);
-  check('revalidate-304 / ceiling', r.scenarios?.['revalidate-304']?.ratio, 0.9, true);
-  if (r.scale) {
-    const last = r.scale.sizes.at(-1);
-    for (const name of Object.keys(r.scale.sizes[0].latency)) check(`${name} p50 ${r.scale.p50Ratio.to} / ${r.scale.p50Ratio.from}`, r.scale.p50Ratio[name], 1.5, false);
-    if (last.size >= 1_000_000) {
-      check(`bulk load of ${last.size} articles (s)`, last.loadSeconds, 300, false);
-      check(`server RSS at ${last.size} articles (MB)`, last.rssMb, 300, false);
-    }
+  check('article-by-slug / ceiling', 0.8, true, (e) => e.scenarios?.['article-by-slug']?.ratio);
+  check('section-page / ceiling', 0.5, true, (e) => e.scenarios?.['section-page']?.ratio);
+  check('revalidate-304 / ceiling', 0.9, true, (e) => e.scenarios?.['revalidate-304']?.ratio);
+  const sc = es.filter((e) => r.engines[e].scale);
+  if (sc.length > 0) {
+    const span = per(r, sc, (e) => `${e.scale!.p50Ratio.to} / ${e.scale!.p50Ratio.from}`);
+    const names = [...new Set(sc.flatMap((e) => Object.keys(r.engines[e].scale.sizes[0].latency)))];
+    for (const name of names) check(`${name} p50 ${span}`, 1.5, false, (e) => e.scale?.p50Ratio[name]);
+    const last = (e: EngineResults) => (e.scale && e.scale.sizes.at(-1).size >= 1_000_000 ? e.scale.sizes.at(-1) : undefined);
+    check('bulk load of 1 M articles (s)', 300, false, (e) => last(e)?.loadSeconds);
+    check('server RSS at 1 M articles (MB)', 300, false, (e) => last(e)?.rssMb);
   }
-  return rows.length ? ['## Targets', '', '| target | limit | measured | |', '|---|---:|---:|---|', ...rows] : [];
+  return rows.length
+    ? ['## Targets', '', `| target | limit | ${es.map((e) => `${e} measured | ${e}`).join(' | ')} |`, `|---|---:|${es.map(() => '---:|---').join('|')}|`, ...rows]
+    : [];
 }
