@@ -612,7 +612,42 @@ function targets(r: Results): string[] {
     check('bulk load of 1 M articles (s)', 300, false, (e) => last(e)?.loadSeconds);
     check('server RSS at 1 M articles (MB)', 300, false, (e) => last(e)?.rssMb);
   }
-  return rows.length
+  check('slug-under-edits / ceiling', 0.8, true, (e) => e.scenarios?.['slug-under-edits']?.ratio);
+  const table = rows.length
     ? ['## Targets', '', `| target | limit | ${es.map((e) => `${e} measured | ${e}`).join(' | ')} |`, `|---|---:|${es.map(() => '---:|---').join('|')}|`, ...rows]
     : [];
+  return [...table, ...engineTargets(r)];
+}
+
+/**
+ * PostgreSQL against SQLite (issue 11), from the figures of each engine's latest run: cached
+ * reads (autocannon req/s) within 10 %, and uncached reads (the scale run's in-process p50 with
+ * the response cache off, at its smallest size) at least half as fast.
+ */
+function engineTargets(r: Results): string[] {
+  const lite = r.engines?.sqlite;
+  const pg = r.engines?.postgres;
+  if (!lite || !pg) return [];
+  const rows: string[] = [];
+  const row = (what: string, limit: number, value: number | undefined) => {
+    if (value === undefined || !Number.isFinite(value)) return;
+    const v = Number(value.toFixed(2));
+    rows.push(`| ${what} | ≥ ${limit} | ${v} | ${v >= limit ? 'met' : `missed (${(limit / v).toFixed(2)} × off)`} |`);
+  };
+  for (const name of ['article-by-slug', 'section-page', 'deep-page', 'revalidate-304']) {
+    const a = lite.scenarios?.[name]?.rps;
+    const b = pg.scenarios?.[name]?.rps;
+    if (a && b) row(`cached ${name}: PostgreSQL req/s ÷ SQLite req/s`, 0.9, b / a);
+  }
+  const first = (e: EngineResults) => e.scale?.sizes?.[0];
+  const ls = first(lite);
+  const ps = first(pg);
+  if (ls && ps && ls.size === ps.size) {
+    for (const name of ['article-by-slug', 'section-page']) {
+      const a = ls.latency?.[name]?.p50Ms;
+      const b = ps.latency?.[name]?.p50Ms;
+      if (a && b) row(`uncached ${name} at ${ls.size}: SQLite p50 ÷ PostgreSQL p50`, 0.5, a / b);
+    }
+  }
+  return rows.length ? ['', '## PostgreSQL against SQLite', '', '| target | limit | measured | verdict |', '|---|---:|---:|---|', ...rows] : [];
 }
