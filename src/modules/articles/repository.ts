@@ -1,5 +1,5 @@
 // Articles and the rows hanging off them (secondary sections, related links, image uses).
-import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, lt } from 'drizzle-orm';
 import { alias, type AnySQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import { alias as pgAlias } from 'drizzle-orm/pg-core';
 import { concurrently, type Database } from '../../db/database.ts';
@@ -27,6 +27,9 @@ export function createArticleRepository(db: Database) {
   const { articleAuthors, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } = db.tables;
   const target = db.engine === 'postgres' ? (pgAlias(articles as never, 'target') as unknown as typeof articles) : alias(articles, 'target');
   const search = db.engine === 'postgres' ? postgresSearch : sqliteSearch;
+  // Every column but PostgreSQL's search vector (as long as the body, and never read back).
+  const { search: _vector, ...columns } = getTableColumns(articles) as ReturnType<typeof getTableColumns<typeof articles>> & { search?: unknown };
+  const selectArticles = () => db.q.select(columns).from(articles);
   /** Deletes an article's rows in `table` and inserts `rows` in their place. */
   async function replaceRows<T>(table: SQLiteTable & { articleId: AnySQLiteColumn }, articleId: string, rows: T[]) {
     await db.q.delete(table).where(eq(table.articleId, articleId));
@@ -35,15 +38,15 @@ export function createArticleRepository(db: Database) {
 
   return {
     async findById(id: string): Promise<ArticleRow | undefined> {
-      return (await db.q.select().from(articles).where(eq(articles.id, id)).limit(1))[0];
+      return (await selectArticles().where(eq(articles.id, id)).limit(1))[0];
     },
     async findBySlug(slug: string): Promise<ArticleRow | undefined> {
-      return (await db.q.select().from(articles).where(eq(articles.slug, slug)).limit(1))[0];
+      return (await selectArticles().where(eq(articles.slug, slug)).limit(1))[0];
     },
     /** Rows for some ids, in the order of `ids`. */
     async findByIds(ids: string[]): Promise<ArticleRow[]> {
       if (ids.length === 0) return [];
-      const byId = new Map((await db.q.select().from(articles).where(inArray(articles.id, ids))).map((r) => [r.id, r]));
+      const byId = new Map((await selectArticles().where(inArray(articles.id, ids))).map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id)).filter((r): r is ArticleRow => r !== undefined);
     },
     async secondarySections(articleIds: string[]) {

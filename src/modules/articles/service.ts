@@ -10,7 +10,7 @@ import type { AuthorRepository } from '../authors/repository.ts';
 import { toAuthorRef } from '../authors/service.ts';
 import type { ImageService } from '../images/service.ts';
 import { ancestorPaths, type SectionRepository } from '../sections/repository.ts';
-import { toSectionRef, type SectionService } from '../sections/service.ts';
+import { toSectionRef, trails as sectionTrails, type SectionService } from '../sections/service.ts';
 import type { TagRepository } from '../tags/repository.ts';
 import { type FeedFilter, type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
@@ -113,19 +113,22 @@ export function createArticleService(deps: {
   async function assemble(rows: ArticleRow[], hasToken: boolean, withBody: boolean): Promise<(ArticleDto | ArticleSummaryDto)[]> {
     const at = now();
     const ids = rows.map((r) => r.id);
-    const primary = new Map((await deps.sectionRows.findByIds([...new Set(rows.map((r) => r.sectionId))])).map((s) => [s.id, s]));
-    const trails = await deps.sections.breadcrumbs(rows.map((r) => primary.get(r.sectionId)?.path ?? ''));
-    const [secondary, bylines, tags, links] = await deps.articles.concurrently([
-      () => deps.articles.secondarySections(ids),
-      () => deps.authors.bylines(ids),
-      () => deps.tags.forArticles(ids),
-      () => deps.articles.relatedLinks(ids),
-    ] as const);
     const imageIds = rows.flatMap((r) => [
       ...(r.leadImageId ? [r.leadImageId] : []),
       ...(withBody ? (r.body as StoredBlock[]).flatMap((b) => (b.type === 'image' ? [b.imageId] : [])) : []),
     ]);
-    const images = await deps.images.byIds(imageIds);
+    // Everything an article shows, in one round of independent queries (at once on PostgreSQL's
+    // pool, where each query is a network round trip).
+    const [sectionRows, secondary, bylines, tags, links, images] = await deps.articles.concurrently([
+      () => deps.sectionRows.withAncestors([...new Set(rows.map((r) => r.sectionId))]),
+      () => deps.articles.secondarySections(ids),
+      () => deps.authors.bylines(ids),
+      () => deps.tags.forArticles(ids),
+      () => deps.articles.relatedLinks(ids),
+      () => deps.images.byIds(imageIds),
+    ] as const);
+    const primary = new Map(sectionRows.map((s) => [s.id, s]));
+    const breadcrumbs = sectionTrails(rows.map((r) => primary.get(r.sectionId)?.path ?? ''), sectionRows);
 
     return rows.map((row, i) => {
       const section = primary.get(row.sectionId)!;
@@ -147,7 +150,7 @@ export function createArticleService(deps: {
         createdAt: toIso(row.createdAt),
         updatedAt: toIso(row.updatedAt),
         section: toSectionRef(section),
-        breadcrumbs: trails[i]!,
+        breadcrumbs: breadcrumbs[i]!,
         secondarySections: (secondary.get(row.id) ?? []).map(toSectionRef),
         authors: (bylines.get(row.id) ?? []).map(toAuthorRef),
         leadImage: lead

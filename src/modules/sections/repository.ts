@@ -34,6 +34,17 @@ export function createSectionRepository(db: Database) {
       if (ids.length === 0) return [];
       return db.q.select().from(sections).where(inArray(sections.id, ids));
     },
+    /** These sections and all their ancestors, in one query (an article's section and breadcrumbs). */
+    async withAncestors(ids: string[]): Promise<SectionRow[]> {
+      if (ids.length === 0) return [];
+      return db.q
+        .select()
+        .from(sections)
+        .where(
+          sql`exists (select 1 from sections p where p.id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})
+            and (p.path = ${sections.path} or p.path like ${sections.path} || '/%'))`,
+        );
+    },
     async findByPaths(paths: string[]): Promise<SectionRow[]> {
       if (paths.length === 0) return [];
       return db.q.select().from(sections).where(inArray(sections.path, paths));

@@ -24,6 +24,17 @@ export function toSectionRef(row: Pick<SectionRow, 'id' | 'slug' | 'name' | 'pat
   return { id: row.id, slug: row.slug, name: row.name, path: row.path };
 }
 
+/** Root-first breadcrumb trails for section paths, from rows holding every ancestor. */
+export function trails(paths: string[], rows: SectionRow[]): SectionRefDto[][] {
+  const byPath = new Map(rows.map((r) => [r.path, r]));
+  return paths.map((p) =>
+    ancestorPaths(p)
+      .map((a) => byPath.get(a))
+      .filter((r): r is SectionRow => r !== undefined)
+      .map(toSectionRef),
+  );
+}
+
 export function createSectionService({ sections }: { sections: SectionRepository }) {
   return {
     async list(query: { path?: string; limit: number; cursor?: string }): Promise<Page<SectionDto>> {
@@ -45,13 +56,7 @@ export function createSectionService({ sections }: { sections: SectionRepository
     /** Root-first breadcrumb trails for several section paths, in one query. */
     async breadcrumbs(paths: string[]): Promise<SectionRefDto[][]> {
       const all = [...new Set(paths.flatMap(ancestorPaths))];
-      const byPath = new Map((await sections.findByPaths(all)).map((r) => [r.path, r]));
-      return paths.map((p) =>
-        ancestorPaths(p)
-          .map((a) => byPath.get(a))
-          .filter((r): r is SectionRow => r !== undefined)
-          .map(toSectionRef),
-      );
+      return trails(paths, await sections.findByPaths(all));
     },
 
     /** The section itself and the ids of it and every ancestor (the feed keys it lists under). */
