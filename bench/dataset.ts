@@ -17,19 +17,7 @@ import { UNPUBLISHED_SORT } from '../src/modules/articles/feed-repository.ts';
 import type { StoredBlock } from '../src/modules/articles/schemas.ts';
 import { postgresSearch } from '../src/modules/articles/search-postgres.ts';
 import { bodyText } from '../src/modules/articles/service.ts';
-
-/** Small deterministic PRNG (mulberry32), so every run builds the same archive. */
-export function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]! };
-}
+import { rng } from './rng.ts';
 
 const SYLLABLES = ['ka', 'no', 'ri', 'sen', 'to', 'ma', 'lu', 'gon', 'pe', 'shi', 'yo', 'dan', 'mi', 'ra', 'chu', 'bo', 'el', 'an', 'ter', 'vik'];
 

@@ -1,19 +1,12 @@
 // The bench's PostgreSQL databases: each one new (`cms_bench_<pid>_<name>`), made on the server
 // of CMS_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres) and dropped when the
 // run ends, whether it succeeds, fails or is interrupted.
-import pg from 'pg';
+import type pg from 'pg';
+import { databaseUrl, withClient } from '../scripts/pg-admin.ts';
 
 export const PG_ADMIN_URL = process.env.CMS_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(PG_ADMIN_URL, fn);
 
 const live = new Set<string>();
 
@@ -25,9 +18,7 @@ export async function createBenchDatabase(name: string): Promise<string> {
     await c.query(`create database ${database}`);
   });
   live.add(database);
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${database}`;
-  return u.toString();
+  return databaseUrl(PG_ADMIN_URL, database);
 }
 
 export async function dropBenchDatabase(url: string): Promise<void> {
@@ -49,12 +40,6 @@ export async function dropAllBenchDatabases(): Promise<void> {
 
 /** The database's size on disk (bytes). */
 export async function databaseBytes(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: string }>('select pg_database_size(current_database()) as n');
-    return Number(rows[0]!.n);
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withClient(url, (c) => c.query<{ n: string }>('select pg_database_size(current_database()) as n'));
+  return Number(rows[0]!.n);
 }

@@ -22,7 +22,8 @@ import { closeDatabase, type Engine, openDatabase } from '../src/db/database.ts'
 import { encodeCursor } from '../src/http/pagination.ts';
 import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
-import { buildDataset, type Dataset, rng } from './dataset.ts';
+import { buildDataset, type Dataset } from './dataset.ts';
+import { rng } from './rng.ts';
 import { createBenchDatabase, databaseBytes, dropAllBenchDatabases, dropBenchDatabase } from './postgres.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

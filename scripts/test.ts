@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import pg from 'pg';
+import { withClient } from './pg-admin.ts';
 
 const CHROMIUM = process.env.CMS_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const PG_URL = process.env.CMS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -15,15 +15,11 @@ const REDIS_URL = process.env.CMS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CI = process.env.CI === 'true' || process.env.CI === '1';
 
 async function probePostgres(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3_000 });
   try {
-    await client.connect();
-    await client.query('select 1');
+    await withClient(PG_URL, (c) => c.query('select 1'), 3_000);
     return null;
   } catch (error) {
     return `no PostgreSQL at ${PG_URL.replace(/\/\/[^@]*@/, '//')} (${(error as Error).message || (error as { code?: string }).code})`;
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 

@@ -4,9 +4,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Test } from 'tap';
 import { MIGRATIONS_DIR } from '../src/db/migrate.ts';
+import { databaseUrl, withClient } from '../scripts/pg-admin.ts';
 
 export type TestEngine = 'sqlite' | 'postgres';
 
@@ -16,34 +17,10 @@ export const ENGINE: TestEngine = process.env.CMS_TEST_ENGINE === 'postgres' ? '
 export const PG_ADMIN_URL = process.env.CMS_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function pgUrl(database: string): string {
-  const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/${database}`;
-  return u.toString();
+  return databaseUrl(PG_ADMIN_URL, database);
 }
 
-/** Whether a PostgreSQL server answers at PG_ADMIN_URL. */
-export async function postgresAvailable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>) => withClient(PG_ADMIN_URL, fn);
 
 /** The migrations' fingerprint: a template is remade when they change. */
 function migrationsHash(): string {

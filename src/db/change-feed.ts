@@ -10,6 +10,7 @@
 //   every instance subscribes to, so they arrive without a database round trip.
 // Sequence numbers may commit out of order on PostgreSQL, so rows are read from a floor that
 // trails the newest by `settleMs` and a row is applied once (remembered by its seq).
+import { lt } from 'drizzle-orm';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import type { Database } from './database.ts';
@@ -23,6 +24,8 @@ export interface ChangeFeed {
   /** Applies changes committed elsewhere since the last check (synchronous on SQLite; a no-op elsewhere). */
   checkNow(): void;
   subscribe(listener: ChangeListener): () => void;
+  /** Deletes change rows older than `ms` (every instance does it every 10 minutes). */
+  prune(ms?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -33,6 +36,8 @@ interface Row {
 }
 
 const REDIS_CHANNEL = 'newsroom-cms:changes';
+/** How long change rows are kept: far longer than any instance can lag behind them. */
+const KEEP_MS = 60 * 60 * 1000;
 
 export async function createChangeFeed(db: Database, opts: { redisUrl?: string; pollMs?: number; settleMs?: number; now?: () => number; log?: (msg: string, err?: unknown) => void } = {}): Promise<ChangeFeed> {
   const listeners = new Set<ChangeListener>();
@@ -163,8 +168,18 @@ export async function createChangeFeed(db: Database, opts: { redisUrl?: string; 
     });
   }
 
+  const prune = (ms = KEEP_MS) =>
+    db.transaction(async () => {
+      const { changes } = db.tables;
+      return (await db.q.delete(changes).where(lt(changes.createdAt, now() - ms)).returning({ seq: changes.seq })).length;
+    });
+  const pruning = setInterval(() => void prune().catch((e) => log('change feed: prune failed', e)), 10 * 60 * 1000);
+  pruning.unref();
+  closers.push(async () => clearInterval(pruning));
+
   return {
     checkNow: () => checkNow(),
+    prune,
     subscribe(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);

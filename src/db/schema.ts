@@ -286,7 +286,8 @@ export const idempotencyKeys = sqliteTable(
 
 // What each write changed, as cache keys (`article:<id>`, `feed:<feed key>`, `author:<id>`,
 // `image:<id>`, `public`, `*`), in commit order: every instance (and the CLI) reads it to
-// evict exactly what a write made stale from its response cache. Pruned after an hour.
+// evict exactly what a write made stale from its response cache. Rows older than an hour are
+// deleted by every instance's change feed (change-feed.ts).
 export const changes = sqliteTable(
   'changes',
   {

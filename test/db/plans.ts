@@ -11,6 +11,7 @@ import type { PostgresDatabase } from '../../src/db/dialects/postgres.ts';
 import { UNPUBLISHED_SORT } from '../../src/modules/articles/feed-repository.ts';
 import type { StoredBlock } from '../../src/modules/articles/schemas.ts';
 import { bodyText } from '../../src/modules/articles/service.ts';
+import { rng } from '../../bench/rng.ts';
 
 export interface Recorded {
   sql: string;
@@ -36,6 +37,28 @@ export interface PlanNode {
 
 type Query = (this: pg.Client, ...args: unknown[]) => unknown;
 
+/** A log that records only while `during(fn)` runs (shared by the SQLite and PostgreSQL recorders). */
+export function recordingWindow() {
+  let log: Recorded[] | null = null;
+  return {
+    record(r: Recorded) {
+      log?.push(r);
+    },
+    get open() {
+      return log !== null;
+    },
+    async during<T>(fn: () => Promise<T>): Promise<{ result: T; statements: Recorded[] }> {
+      const statements: Recorded[] = [];
+      log = statements;
+      try {
+        return { result: await fn(), statements };
+      } finally {
+        log = null;
+      }
+    },
+  };
+}
+
 /**
  * Records every statement any node-postgres client runs (the pool's, inside or outside a
  * transaction), with the values it ran with. `plan()` runs EXPLAIN through the pool.
@@ -43,12 +66,12 @@ type Query = (this: pg.Client, ...args: unknown[]) => unknown;
 export function pgRecorder(t: Test, pool: pg.Pool) {
   const proto = pg.Client.prototype as unknown as { query: Query };
   const original = proto.query;
-  let log: Recorded[] | null = null;
+  const window = recordingWindow();
   proto.query = function (this: pg.Client, ...args: unknown[]) {
     const [config, values] = args as [string | { text?: string; values?: unknown[] } | undefined, unknown];
     const text = typeof config === 'string' ? config : config?.text;
-    if (log !== null && typeof text === 'string') {
-      log.push({ sql: text, params: Array.isArray(values) ? values : typeof config === 'object' ? (config.values ?? []) : [] });
+    if (window.open && typeof text === 'string') {
+      window.record({ sql: text, params: Array.isArray(values) ? values : typeof config === 'object' ? (config.values ?? []) : [] });
     }
     return original.apply(this, args);
   };
@@ -56,15 +79,7 @@ export function pgRecorder(t: Test, pool: pg.Pool) {
     proto.query = original;
   });
   return {
-    async during<T>(fn: () => Promise<T>): Promise<{ result: T; statements: Recorded[] }> {
-      log = [];
-      try {
-        const result = await fn();
-        return { result, statements: log };
-      } finally {
-        log = null;
-      }
-    },
+    during: window.during,
     /**
      * The plan PostgreSQL makes for a recorded statement with its own values bound (with
      * `settings`, such as `enable_seqscan = off`, set for that one EXPLAIN).
@@ -112,19 +127,6 @@ export function planLines(plan: PlanNode, depth = 0): string[] {
   const line = `${'  '.repeat(depth)}${sub}${plan['Node Type']}${using}${on}${details.length ? ` (${details.join('; ')})` : ''}`;
   const rows = plan['Plan Rows'] !== undefined ? ` ~${plan['Plan Rows']} rows` : '';
   return [line + rows, ...(plan.Plans ?? []).flatMap((p) => planLines(p, depth + 1))];
-}
-
-/** Small deterministic PRNG (mulberry32, as bench/dataset.ts), so every run loads the same archive. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]! };
 }
 
 const SYLLABLES = ['ka', 'no', 'ri', 'sen', 'to', 'ma', 'lu', 'gon', 'pe', 'shi', 'yo', 'dan', 'mi', 'ra', 'chu', 'bo', 'el', 'an', 'ter', 'vik'];

@@ -15,22 +15,22 @@ import { uuidv7 } from 'uuidv7';
 import type { PostgresDatabase } from '../../src/db/dialects/postgres.ts';
 import type { SqliteDatabase } from '../../src/db/dialects/sqlite.ts';
 import { addArticle, build, type Built, ENGINE, SEED_SLUG } from '../helper.ts';
-import { leadingColumns, loadArchive, type PlanNode, pgRecorder, planLines, planNodes, type Recorded } from './plans.ts';
+import { leadingColumns, loadArchive, type PlanNode, pgRecorder, planLines, planNodes, type Recorded, recordingWindow } from './plans.ts';
 
 /** Records every statement prepared on a better-sqlite3 connection, with the values it ran with. */
 function sqliteRecorder(t: Test, client: Database.Database) {
   const original = client.prepare;
-  let log: Recorded[] | null = null;
+  const window = recordingWindow();
   const patched = function (this: Database.Database, source: string) {
     const stmt = original.call(this, source) as Database.Statement;
-    if (log === null) return stmt;
+    if (!window.open) return stmt;
     for (const method of ['all', 'get', 'run', 'iterate'] as const) {
       const run = (stmt[method] as (...a: unknown[]) => unknown).bind(stmt);
       Object.defineProperty(stmt, method, {
         configurable: true,
         writable: true,
         value: (...params: unknown[]) => {
-          log?.push({ sql: source, params });
+          window.record({ sql: source, params });
           return run(...params);
         },
       });
@@ -42,15 +42,7 @@ function sqliteRecorder(t: Test, client: Database.Database) {
     client.prepare = original;
   });
   return {
-    async during<T>(fn: () => Promise<T>): Promise<{ result: T; statements: Recorded[] }> {
-      log = [];
-      try {
-        const result = await fn();
-        return { result, statements: log };
-      } finally {
-        log = null;
-      }
-    },
+    during: window.during,
     /** EXPLAIN QUERY PLAN of a recorded statement, with its own values bound. */
     plan(r: Recorded): { id: number; parent: number; detail: string }[] {
       const stmt = original.call(client, `EXPLAIN QUERY PLAN ${r.sql}`) as Database.Statement<unknown[]>;

@@ -3,6 +3,7 @@
 // nothing else; a byline's edit evicts the articles that carry it; a section write (rare)
 // evicts everything. Each eviction is proven by the next read being made afresh and right.
 import t from 'tap';
+import { createChangeFeed } from '../../src/db/change-feed.ts';
 import { addArticle, build, SEED_SLUG } from '../helper.ts';
 
 const seedUrl = `/v1/articles/slug/${SEED_SLUG}`;
@@ -72,4 +73,23 @@ t.test('a section write evicts everything (paths and breadcrumbs are in every ar
   t.equal(renamed.statusCode, 200);
   for (const url of PUBLIC_URLS) t.notOk(await cached(b, url), `${url} is made afresh`);
   t.equal((await b.app.inject({ url: seedUrl })).json().breadcrumbs[0].name, 'Nation');
+});
+
+t.test('change rows are kept an hour, then pruned', async (t) => {
+  const b = await build(t);
+  const editor = { ...b.auth('editor'), 'content-type': 'application/json' };
+  const seed = (await b.app.inject({ url: seedUrl })).json();
+  t.equal((await b.app.inject({ method: 'PATCH', url: `/v1/articles/${seed.id}`, headers: editor, payload: { summary: 'Changed' } })).statusCode, 200);
+  const { changes } = b.db.tables;
+  const count = async () => (await b.db.q.select({ seq: changes.seq }).from(changes)).length;
+  const rows = await count();
+  t.ok(rows > 0, `${rows} change rows recorded`);
+  const now = await createChangeFeed(b.db);
+  t.teardown(() => now.close());
+  t.equal(await now.prune(), 0, 'nothing younger than an hour is pruned');
+  t.equal(await count(), rows);
+  const later = await createChangeFeed(b.db, { now: () => Date.now() + 2 * 60 * 60 * 1000 });
+  t.teardown(() => later.close());
+  t.equal(await later.prune(), rows, 'two hours on, every row goes');
+  t.equal(await count(), 0);
 });

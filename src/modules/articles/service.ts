@@ -9,7 +9,7 @@ import { toIso } from '../../http/time.ts';
 import type { AuthorRepository } from '../authors/repository.ts';
 import { toAuthorRef } from '../authors/service.ts';
 import type { ImageService } from '../images/service.ts';
-import { ancestorPaths, type SectionRepository } from '../sections/repository.ts';
+import type { SectionRepository } from '../sections/repository.ts';
 import { toSectionRef, trails as sectionTrails, type SectionService } from '../sections/service.ts';
 import type { TagRepository } from '../tags/repository.ts';
 import { type FeedFilter, type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
@@ -211,8 +211,7 @@ export function createArticleService(deps: {
 
   /** Feed keys of the sections an article lists under: its sections and all their ancestors. */
   async function sectionKeys(sectionIds: string[]): Promise<string[]> {
-    const paths = (await deps.sectionRows.findByIds(sectionIds)).flatMap((s) => ancestorPaths(s.path));
-    return (await deps.sectionRows.findByPaths([...new Set(paths)])).map((s) => `section:${s.id}`);
+    return (await deps.sectionRows.withAncestors(sectionIds)).map((s) => `section:${s.id}`);
   }
 
   /** Rewrites the feed rows of one article from what is stored (call inside a transaction). */

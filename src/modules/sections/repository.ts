@@ -34,7 +34,11 @@ export function createSectionRepository(db: Database) {
       if (ids.length === 0) return [];
       return db.q.select().from(sections).where(inArray(sections.id, ids));
     },
-    /** These sections and all their ancestors, in one query (an article's section and breadcrumbs). */
+    /**
+     * These sections and all their ancestors, in one query (an article's section and
+     * breadcrumbs, the lists it appears in). Paths are slugs (letters, digits, hyphens), so
+     * `like` sees no wildcard in them.
+     */
     async withAncestors(ids: string[]): Promise<SectionRow[]> {
       if (ids.length === 0) return [];
       return db.q

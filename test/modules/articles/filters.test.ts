@@ -44,7 +44,7 @@ t.test('section filter by path and by id includes subsections', async (t) => {
   const T0 = b.clock.now();
   const economy = await addArticle(b, { slug: 'in-economy', sectionPath: 'business/economy', publishedAt: T0 - HOUR });
   const business = await addArticle(b, { slug: 'in-business', sectionPath: 'business', publishedAt: T0 - 2 * HOUR });
-  const defense = await addArticle(b, { slug: 'in-defense', sectionPath: 'national/defense', publishedAt: T0 - 3 * HOUR });
+  await addArticle(b, { slug: 'in-defense', sectionPath: 'national/defense', publishedAt: T0 - 3 * HOUR });
 
   // newest first: seed was published at load (10 h ago), defense 3 h before now.
   t.strictSame(await slugsOf(t, b, '/v1/articles?section=national'), ['in-defense', SEED_SLUG], 'national: its subsections, not business');

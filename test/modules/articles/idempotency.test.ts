@@ -2,7 +2,7 @@
 // (same status and body, `Idempotency-Replayed: true`) instead of acting twice; the same key
 // with another body is 422; failures are not stored; keys expire.
 import { sql } from 'drizzle-orm';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { build, seedIds, type Built } from '../../helper.ts';
 import { problem, type Res } from '../../requests.ts';
 

@@ -1,7 +1,7 @@
 // Author (byline) writes: create with a slug from the name, 409 for a taken slug, PATCH,
 // validation (email), DELETE → 204, and 409 while the author is on a byline.
 import { sql } from 'drizzle-orm';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { build, SEED_SLUG, seedIds, type Built } from '../../helper.ts';
 import { send, problem, paths } from '../../requests.ts';
 
