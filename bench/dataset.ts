@@ -202,6 +202,8 @@ async function sqliteSink(file: string): Promise<Sink> {
   const insertLink = sqlite.prepare('insert into related_links (article_id, position, title, url, target_article_id) values (?,?,?,?,?)');
   const insertUse = sqlite.prepare('insert into article_images (article_id, image_id) values (?,?)');
   const insertFeed = sqlite.prepare('insert into article_feed (feed_key, article_id, public_at, published_sort, updated_at) values (?,?,?,?,?)');
+  // Each article's (empty) document row, as the app creates it: reads build the documents.
+  const insertDoc = sqlite.prepare('insert into article_docs (article_id) values (?)');
 
   return {
     async reference({ sections, authors, tags, images }, now) {
@@ -230,6 +232,7 @@ async function sqliteSink(file: string): Promise<Sink> {
           for (const l of links) insertLink.run(x.id, l.position, l.title, l.url, l.targetArticleId);
           insertUse.run(x.id, x.leadImageId);
           for (const f of feed) insertFeed.run(f.feedKey, x.id, f.publicAt, f.publishedSort, f.updatedAt);
+          insertDoc.run(x.id);
         }
       })();
     },
@@ -310,6 +313,7 @@ async function postgresSink(url: string): Promise<Sink> {
       await insert(pgSchema.relatedLinks, batch.flatMap(({ article, links }) => links.map((l) => ({ articleId: article.id, ...l }))));
       await insert(pgSchema.articleImages, batch.map(({ article }) => ({ articleId: article.id, imageId: article.leadImageId })));
       await insert(pgSchema.articleFeed, batch.flatMap(({ article, feed }) => feed.map((f) => ({ articleId: article.id, ...f }))));
+      await insert(pgSchema.articleDocs, batch.map(({ article }) => ({ articleId: article.id })));
     },
     async finish() {
       for (const index of secondary) await client.query(index.def);

@@ -27,6 +27,8 @@ export interface Dialect {
    * keeps its planner on the index of the range column; PostgreSQL's planner needs no hint).
    */
   notForIndex(column: string): string;
+  /** A `json` column read as its stored text (PostgreSQL's driver would parse it). */
+  jsonText(column: string): string;
   /** Rows of a raw query. */
   all<T>(q: Q, query: SQL): Promise<T[]>;
   /** True for errors that mean "the database is unreachable right now" (answered 503). */
@@ -51,6 +53,11 @@ export interface Database {
    * to this process's `onCommit` listeners at once.
    */
   changed(keys: Iterable<string>): void;
+  /**
+   * Runs `hook` inside every write transaction that changed keys, just before its change row
+   * is written (derived data kept in step in the same transaction: article documents).
+   */
+  beforeCommit(hook: (keys: ReadonlySet<string>) => Promise<void>): () => void;
   /** Listens to the keys (and the `changes` row) of each transaction this process commits. */
   onCommit(listener: (keys: string[], seq: number) => void): () => void;
   /** Checks that the database answers (health). */
@@ -103,14 +110,16 @@ export interface TxContext {
  */
 export function changeTracking(now: () => number = Date.now) {
   const listeners = new Set<(keys: string[], seq: number) => void>();
+  const hooks = new Set<(keys: ReadonlySet<string>) => Promise<void>>();
   return {
     changed(ctx: TxContext | undefined, keys: Iterable<string>) {
       if (!ctx) throw new Error('db.changed() outside a transaction');
       for (const k of keys) ctx.keys.add(k);
     },
-    /** Writes the change row (call just before COMMIT). */
+    /** Runs the before-commit hooks, then writes the change row (call just before COMMIT, in the transaction's context). */
     async flush(ctx: TxContext, tables: Schema): Promise<{ keys: string[]; seq: number }> {
       if (ctx.keys.size === 0) return { keys: [], seq: 0 };
+      for (const hook of hooks) await hook(ctx.keys);
       const keys = [...ctx.keys].sort();
       const [row] = await ctx.q.insert(tables.changes).values({ keys: keys.join(' '), createdAt: now() }).returning({ seq: tables.changes.seq });
       return { keys, seq: row!.seq };
@@ -124,6 +133,10 @@ export function changeTracking(now: () => number = Date.now) {
           // A listener's failure (a closing cache) must not fail a committed write.
         }
       }
+    },
+    beforeCommit(hook: (keys: ReadonlySet<string>) => Promise<void>) {
+      hooks.add(hook);
+      return () => void hooks.delete(hook);
     },
     onCommit(listener: (keys: string[], seq: number) => void) {
       listeners.add(listener);

@@ -245,6 +245,20 @@ export const articleFeed = pgTable(
   ],
 );
 
+// See schema.ts.
+export const articleDocs = pgTable('article_docs', {
+  articleId: text('article_id')
+    .primaryKey()
+    .references(() => articles.id, { onDelete: 'cascade' }),
+  gen: integer('gen').notNull().default(0),
+  summary: text('summary'),
+  body: text('body'),
+  etag: text('etag'),
+  deps: text('deps'),
+  shared: integer('shared').notNull().default(0),
+  validUntil: ms('valid_until'),
+});
+
 export const articleRevisions = pgTable(
   'article_revisions',
   {

@@ -236,6 +236,29 @@ export const articleFeed = sqliteTable(
   ],
 );
 
+// The public representation of each article, built once and then read with one indexed
+// lookup (src/modules/articles/documents.ts): the summary as JSON text (what lists show), the
+// body as JSON text only when it differs from the stored `articles.body` (image blocks carry
+// their image; else the stored text is spliced in as it is), the strong ETag of the whole and
+// the cache keys it depends on. A write that changes anything an article shows sets its
+// `summary` to null and bumps `gen` in the same transaction; a read that finds null builds the
+// document and stores it only if `gen` has not moved meanwhile. One row per article, from
+// its insert on.
+export const articleDocs = sqliteTable('article_docs', {
+  articleId: text('article_id')
+    .primaryKey()
+    .references(() => articles.id, { onDelete: 'cascade' }),
+  gen: integer('gen').notNull().default(0),
+  summary: text('summary'),
+  body: text('body'),
+  etag: text('etag'),
+  deps: text('deps'),
+  // 1 when a reader with a token sees the same document (no related link hidden from the public).
+  shared: integer('shared').notNull().default(0),
+  // The document holds until then (a hidden related link's scheduled target becomes public).
+  validUntil: integer('valid_until'),
+});
+
 export const articleRevisions = sqliteTable(
   'article_revisions',
   {

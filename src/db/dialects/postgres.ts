@@ -27,6 +27,7 @@ export const postgresDialect: Dialect = {
   time: (ms) => new Date(ms).toISOString(),
   readTime: (value) => (typeof value === 'string' ? parsePgTime(value) : (value as number)),
   notForIndex: (column) => column,
+  jsonText: (column) => `${column}::text`,
   async all<T>(q: Q, query: SQL): Promise<T[]> {
     const result = await (q as unknown as { execute: (s: SQL) => Promise<{ rows: T[] }> }).execute(query);
     return result.rows;
@@ -110,6 +111,7 @@ export async function openPostgres(url: string, poolSize: number): Promise<Postg
     },
     inTransaction: () => context.getStore() !== undefined,
     changed: (keys) => changes.changed(context.getStore(), keys),
+    beforeCommit: (hook) => changes.beforeCommit(hook),
     onCommit: (listener) => changes.onCommit(listener),
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (context.getStore()) return fn();
@@ -118,7 +120,7 @@ export async function openPostgres(url: string, poolSize: number): Promise<Postg
           const { result, change } = await (base as unknown as Tx).transaction(async (tx) => {
             const ctx: TxContext = { q: tx as Q, keys: new Set() };
             const result = await context.run(ctx, fn);
-            const change = await changes.flush(ctx, tables);
+            const change = await context.run(ctx, () => changes.flush(ctx, tables));
             // Delivered to every listening instance when (and only if) the transaction commits.
             if (change.keys.length > 0) await postgresDialect.all(ctx.q, rawSql`select pg_notify(${CHANGES_CHANNEL}, '')`);
             return { result, change };

@@ -27,13 +27,31 @@ function connect(file: string): Database.Database {
   return sqlite;
 }
 
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+
 export const sqliteDialect: Dialect = {
   engine: 'sqlite',
   time: (ms) => ms,
   readTime: (value) => value as number,
   notForIndex: (column) => `+${column}`,
+  jsonText: (column) => column,
+  // Raw queries are compiled by Drizzle and prepared once per connection (the SQL text is the
+  // key; the few shapes a repository builds are bounded): better-sqlite3's prepare costs more
+  // than running a small indexed query.
   async all<T>(q: Q, query: SQL): Promise<T[]> {
-    return (q as unknown as { all: (s: SQL) => T[] }).all(query);
+    const { session, dialect } = q as unknown as { session: { client: Database.Database }; dialect: { sqlToQuery(s: SQL): { sql: string; params: unknown[] } } };
+    const { sql: text, params } = dialect.sqlToQuery(query);
+    let cache = statements.get(session.client);
+    if (!cache) statements.set(session.client, (cache = new Map()));
+    let statement = cache.get(text);
+    if (!statement) {
+      if (cache.size >= 1000) cache.clear();
+      statement = session.client.prepare(text);
+      cache.set(text, statement);
+    }
+    if (statement.reader) return statement.all(...params) as T[];
+    statement.run(...params);
+    return [];
   },
   isUnavailable: () => false,
   uniqueViolation(error) {
@@ -74,6 +92,7 @@ export function openSqlite(file: string): SqliteDatabase {
     },
     inTransaction: () => context.getStore() !== undefined,
     changed: (keys) => changes.changed(context.getStore(), keys),
+    beforeCommit: (hook) => changes.beforeCommit(hook),
     onCommit: (listener) => changes.onCommit(listener),
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (context.getStore()) return fn();

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { uuidv7 } from 'uuidv7';
 import type { ArticleStatus } from '../../db/schema.ts';
 import { ConflictError, type FieldError, NotFoundError, PreconditionFailedError, UnprocessableError } from '../../http/errors.ts';
-import { etagOf } from '../../http/caching.ts';
 import { decodeCursor, type Page, pageFrom } from '../../http/pagination.ts';
 import { toIso } from '../../http/time.ts';
 import { requireRoleOf, type Principal } from '../tokens/roles.ts';
@@ -18,17 +17,9 @@ import type { ArticleRepository, ArticleRow } from './repository.ts';
 import type { ArticleDto, StoredBlock } from './schemas.ts';
 import type { ArticleRecord, ArticleService } from './service.ts';
 import { firstFreeSlug, slugFrom, tagSlug } from './slugs.ts';
+import { articleEtag, ifMatchHits } from './etag.ts';
 
-/** The strong ETag of an article representation. */
-export function articleEtag(article: ArticleDto): string {
-  return etagOf(JSON.stringify(article));
-}
-
-/** Strong comparison (RFC 9110 §13.1.1): `*`, or one of the listed tags exactly. */
-export function ifMatchHits(header: string, etag: string): boolean {
-  if (header.trim() === '*') return true;
-  return header.split(',').some((c) => c.trim() === etag);
-}
+export { articleEtag, ifMatchHits };
 
 const RevisionCursor = z.object({ r: z.number().int() });
 

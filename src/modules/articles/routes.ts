@@ -1,11 +1,19 @@
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
 import { UnauthorizedError } from '../../http/errors.ts';
 import { setNextLink } from '../../http/pagination.ts';
 import { problems } from '../../http/responses.ts';
 import { ArticleListQuery, ArticleListSchema, ArticleSchema } from './schemas.ts';
-import { articleEtag } from './editor-service.ts';
-import { articleCacheDeps, type ArticleService } from './service.ts';
+import type { ArticleService } from './service.ts';
+
+/**
+ * Sends JSON text built by the service (stored documents spliced together) as it is: the
+ * response schemas describe it in the spec; tests check the bodies against them.
+ */
+function sendJson(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json; charset=utf-8').send(json);
+}
 
 export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; publicUrl?: string }> = async (app, opts) => {
   app.get(
@@ -31,10 +39,10 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
       },
     },
     async (request, reply) => {
-      const { data, page, lists } = await opts.articles.list(request.query, request.principal !== null);
+      const { json, page, deps } = await opts.articles.list(request.query, request.principal !== null);
       setNextLink(request, reply, page.nextCursor, opts.publicUrl);
-      request.cacheDeps = [...lists.map((key) => `feed:${key}`), ...data.flatMap(articleCacheDeps)];
-      return { data, page };
+      request.cacheDeps = deps;
+      return sendJson(reply, json);
     },
   );
 
@@ -53,10 +61,10 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
       },
     },
     async (request, reply) => {
-      const article = await opts.articles.get(request.params.id, request.principal !== null);
-      reply.header('etag', articleEtag(article));
-      request.cacheDeps = articleCacheDeps(article);
-      return article;
+      const article = await opts.articles.renderById(request.params.id, request.principal !== null);
+      reply.header('etag', article.etag);
+      request.cacheDeps = article.deps;
+      return sendJson(reply, article.json);
     },
   );
 
@@ -75,10 +83,10 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
       },
     },
     async (request, reply) => {
-      const article = await opts.articles.getBySlug(request.params.slug, request.principal !== null);
-      reply.header('etag', articleEtag(article));
-      request.cacheDeps = articleCacheDeps(article);
-      return article;
+      const article = await opts.articles.renderBySlug(request.params.slug, request.principal !== null);
+      reply.header('etag', article.etag);
+      request.cacheDeps = article.deps;
+      return sendJson(reply, article.json);
     },
   );
 };

@@ -6,6 +6,27 @@
 // (search-as-you-type), unless the text ends in a space.
 import type { SQL } from 'drizzle-orm';
 import type { Q } from '../../db/database.ts';
+import type { StoredBlock } from './schemas.ts';
+
+/** Plain text of the body, for full-text search and snippets (control characters removed). */
+export function bodyText(blocks: StoredBlock[]): string {
+  const parts = blocks.flatMap((b) => {
+    switch (b.type) {
+      case 'paragraph':
+      case 'heading':
+        return [b.text];
+      case 'quote':
+        return [b.text, b.attribution ?? ''];
+      case 'list':
+        return b.items;
+      case 'image':
+        return [b.caption ?? ''];
+      case 'embed':
+        return [];
+    }
+  });
+  return parts.filter(Boolean).join('\n').replace(/[\u0000-\u0008\u000b-\u001f]/g, ' ');
+}
 
 export const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 

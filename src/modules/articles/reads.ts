@@ -1,0 +1,237 @@
+// Reading articles: one by id or slug, and lists (filters, cursors, search). Public reads are
+// answered from stored documents (documents.ts) as JSON text; what has no usable document is
+// assembled (assemble.ts), sent, and its document stored for the next read.
+import { z } from 'zod';
+import { BadRequestError, NotFoundError, UnauthorizedError, UnprocessableError } from '../../http/errors.ts';
+import { decodeCursor, encodeCursor } from '../../http/pagination.ts';
+import type { AuthorRepository } from '../authors/repository.ts';
+import type { SectionService } from '../sections/service.ts';
+import type { TagRepository } from '../tags/repository.ts';
+import { articleCacheDeps, type Assemble, hiddenLinks, isPublicAt, showsTokenOnlyLinks } from './assemble.ts';
+import { type ArticleDocuments, type DocumentRow, fullJson, usable } from './documents.ts';
+import { articleEtag } from './etag.ts';
+import type { FeedFilter, FeedRepository } from './feed-repository.ts';
+import type { ArticleRepository, ArticleRow } from './repository.ts';
+import type { ArticleDto, ArticleListQueryInput, ArticleSummaryDto, StoredBlock } from './schemas.ts';
+import { bodyText, highlight } from './search.ts';
+
+const ListCursor = z.union([
+  z.object({ k: z.enum(['p', 'u']), v: z.number().int(), id: z.string() }),
+  z.object({ k: z.literal('r'), r: z.number(), s: z.number().int() }),
+]);
+
+interface PageInfo {
+  limit: number;
+  nextCursor: string | null;
+}
+
+/** A representation ready to send: its JSON text, strong ETag and cache keys. */
+export interface Rendered {
+  json: string;
+  etag: string;
+  deps: string[];
+}
+
+export interface ReadDeps {
+  articles: ArticleRepository;
+  documents: ArticleDocuments;
+  feed: FeedRepository;
+  sections: SectionService;
+  authors: AuthorRepository;
+  tags: TagRepository;
+  assemble: Assemble;
+  now: () => number;
+}
+
+/** A stored document from a full article assembled for the public at `at`. */
+function documentOf(article: ArticleDto, doc: DocumentRow): { summary: string; body: string | null; validUntil: number | null; shared: boolean } {
+  const { body, ...summary } = article;
+  const bodyJson = JSON.stringify(body);
+  const hidden = hiddenLinks(article);
+  return {
+    summary: JSON.stringify(summary),
+    // The stored body is spliced in as it is when it reads the same (no image blocks to fill).
+    body: bodyJson === doc.storedBody ? null : bodyJson,
+    validUntil: hidden && Number.isFinite(hidden.until) ? hidden.until : null,
+    shared: hidden === undefined,
+  };
+}
+
+export function createArticleReads(deps: ReadDeps) {
+  const { now, assemble, documents } = deps;
+
+  function visibleOrNotFound<T extends Pick<ArticleRow, 'status' | 'publishedAt'>>(row: T | undefined, hasToken: boolean, at = now()): T {
+    if (!row || (!hasToken && !isPublicAt(row, at))) throw new NotFoundError('Article');
+    return row;
+  }
+
+  /** Stores the document of a public article just assembled, unless a token saw more than the public would. */
+  function keep(article: ArticleDto, doc: DocumentRow, hasToken: boolean, at: number): void {
+    if (doc.gen === null || !isPublicAt(doc, at) || (hasToken && showsTokenOnlyLinks(article))) return;
+    documents.store({ articleId: doc.id, gen: doc.gen, etag: articleEtag(article), deps: articleCacheDeps(article), ...documentOf(article, doc) });
+  }
+
+  async function render(doc: DocumentRow | undefined, hasToken: boolean): Promise<Rendered> {
+    const at = now();
+    visibleOrNotFound(doc, hasToken, at);
+    if (isPublicAt(doc!, at) && usable(doc!, at, hasToken)) {
+      return { json: fullJson(doc!), etag: doc!.etag!, deps: doc!.deps!.split(' ') };
+    }
+    const row = visibleOrNotFound(await deps.articles.findById(doc!.id), hasToken, at);
+    const article = (await assemble([row], hasToken, true, at))[0] as ArticleDto;
+    keep(article, doc!, hasToken, at);
+    return { json: JSON.stringify(article), etag: articleEtag(article), deps: articleCacheDeps(article) };
+  }
+
+  /** Summaries for ids (in that order) as JSON texts, from documents where they can answer. */
+  async function summaries(ids: string[], hasToken: boolean): Promise<{ texts: Map<string, string>; deps: string[] }> {
+    const at = now();
+    const docs = await documents.byIds(ids);
+    const texts = new Map<string, string>();
+    const cacheDeps: string[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const doc = docs.get(id);
+      if (doc && isPublicAt(doc, at) && usable(doc, at, hasToken)) {
+        texts.set(id, doc.summary!);
+        cacheDeps.push(...doc.deps!.split(' '));
+      } else missing.push(id);
+    }
+    if (missing.length > 0) {
+      // Assembled whole (with the body), so that the public ones' documents can be stored.
+      const rows = await deps.articles.findByIds(missing);
+      const built = (await assemble(rows, hasToken, true, at)) as ArticleDto[];
+      for (const article of built) {
+        const doc = docs.get(article.id);
+        if (doc) keep(article, doc, hasToken, at);
+        const { body: _body, ...summary } = article;
+        texts.set(article.id, JSON.stringify(summary));
+        cacheDeps.push(...articleCacheDeps(article));
+      }
+    }
+    return { texts, deps: cacheDeps };
+  }
+
+  const unknownFilter = (field: string, what: string) =>
+    new UnprocessableError(`No ${what} matches the \`${field}\` filter.`, [{ in: 'query', path: field, message: `No such ${what}` }]);
+
+  /** The feed keys a list query selects (`all` when it has no filter), checking each filter exists. */
+  async function listKeys(query: ArticleListQueryInput, hasToken: boolean, at: number): Promise<string[]> {
+    const keys: string[] = [];
+    if (query.section !== undefined) {
+      const section = await deps.sections.resolve(query.section);
+      if (!section) throw unknownFilter('section', 'section');
+      keys.push(`section:${section.id}`);
+    }
+    if (query.author !== undefined) {
+      const author = await deps.authors.findByIdOrSlug(query.author);
+      if (!author) throw unknownFilter('author', 'author');
+      keys.push(`author:${author.id}`);
+    }
+    if (query.tag !== undefined) {
+      const tag = await deps.tags.findBySlug(query.tag);
+      const visible =
+        tag && (hasToken || (await deps.feed.list({ keys: [`tag:${tag.id}`], publicOnly: true, now: at }, { column: 'published', descending: true, limit: 1 })).length > 0);
+      if (!tag || !visible) throw unknownFilter('tag', 'tag');
+      keys.push(`tag:${tag.id}`);
+    }
+    if (query.status === 'draft' || query.status === 'archived' || query.status === 'scheduled') keys.push(`status:${query.status}`);
+    if (keys.length === 0) keys.push('all');
+    return keys;
+  }
+
+  return {
+    /** The full article as the caller may see it (a DTO: for writes and their checks). */
+    async get(id: string, hasToken: boolean): Promise<ArticleDto> {
+      return (await assemble([visibleOrNotFound(await deps.articles.findById(id), hasToken)], hasToken, true))[0] as ArticleDto;
+    },
+
+    /** The full article by id, ready to send. */
+    async renderById(id: string, hasToken: boolean): Promise<Rendered> {
+      return render(await documents.byId(id), hasToken);
+    },
+
+    /** The full article by slug, ready to send. */
+    async renderBySlug(slug: string, hasToken: boolean): Promise<Rendered> {
+      return render(await documents.bySlug(slug), hasToken);
+    },
+
+    /** One page of a list as JSON text (`{ data, page }`), with the lists and keys it shows. */
+    async list(query: ArticleListQueryInput, hasToken: boolean): Promise<{ json: string; page: PageInfo; deps: string[] }> {
+      if (query.status !== undefined && !hasToken) throw new UnauthorizedError('The `status` filter needs a token.');
+      const at = now();
+      const keys = await listKeys(query, hasToken, at);
+      const lists = keys.map((key) => `feed:${key}`);
+      const filter: FeedFilter = {
+        keys,
+        publicOnly: !hasToken,
+        now: at,
+        status: query.status,
+        publishedAfter: query.publishedAfter,
+        publishedBefore: query.publishedBefore,
+      };
+      const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ListCursor);
+      const limit = query.limit;
+      const empty = (page: PageInfo) => ({ json: JSON.stringify({ data: [], page }), page, deps: lists });
+      let match: string | undefined;
+      if (query.q !== undefined) {
+        match = deps.feed.matchQuery(query.q) ?? undefined;
+        if (match === undefined) return empty({ limit, nextCursor: null });
+        filter.match = match;
+      }
+
+      let ids: string[];
+      let nextCursor: string | null = null;
+      if (match !== undefined && query.sort === undefined) {
+        if (cursor && cursor.k !== 'r') throw badCursor();
+        const hits = await deps.feed.search({ ...filter, match }, cursor?.k === 'r' ? { r: cursor.r, s: cursor.s } : undefined, limit + 1);
+        const page = hits.slice(0, limit);
+        const last = page.at(-1);
+        if (hits.length > limit && last) nextCursor = encodeCursor({ k: 'r', r: last.rank, s: last.seq });
+        ids = page.map((h) => h.articleId);
+      } else {
+        const sort = query.sort ?? '-publishedAt';
+        const kind = sort.endsWith('publishedAt') ? 'p' : 'u';
+        if (cursor && cursor.k !== kind) throw badCursor();
+        const rows = await deps.feed.list(filter, {
+          column: kind === 'p' ? 'published' : 'updated',
+          descending: sort.startsWith('-'),
+          after: cursor && cursor.k === kind ? { v: cursor.v, id: cursor.id } : undefined,
+          limit: limit + 1,
+        });
+        const page = rows.slice(0, limit);
+        const last = page.at(-1);
+        if (rows.length > limit && last) nextCursor = encodeCursor({ k: kind, v: last.v, id: last.articleId });
+        ids = page.map((r) => r.articleId);
+      }
+
+      const page: PageInfo = { limit, nextCursor };
+      if (ids.length === 0) return empty(page);
+      const { texts, deps: shown } = await summaries(ids, hasToken);
+      let items = ids.filter((id) => texts.has(id)).map((id) => texts.get(id)!);
+      if (match !== undefined && query.q !== undefined) {
+        // Each hit with its matching passage, the `snippet` field last (as the schema has it).
+        const rows = new Map((await deps.articles.findByIds(ids)).map((r) => [r.id, r]));
+        items = ids
+          .filter((id) => texts.has(id))
+          .map((id) => {
+            const row = rows.get(id);
+            const snippet = row ? highlight([bodyText(row.body as StoredBlock[]), row.summary, row.subheadline, row.headline], query.q!) : null;
+            const text = texts.get(id)!;
+            return snippet === null ? text : `${text.slice(0, -1)},"snippet":${JSON.stringify(snippet)}}`;
+          });
+      }
+      return { json: `{"data":[${items.join(',')}],"page":${JSON.stringify(page)}}`, page, deps: [...lists, ...new Set(shown)] };
+    },
+  };
+}
+
+function badCursor() {
+  return new BadRequestError('The cursor belongs to a list with another order.', [
+    { in: 'query', path: 'cursor', message: 'Invalid cursor for this sort order' },
+  ]);
+}
+
+export type ArticleReads = ReturnType<typeof createArticleReads>;
+
+export type { ArticleSummaryDto };

@@ -1,0 +1,166 @@
+// Storing articles: a complete article with its relations, list rows and a revision in one
+// transaction; deletes; the stored record a PATCH or a revision starts from.
+import type { ArticleStatus } from '../../db/schema.ts';
+import type { SectionRepository } from '../sections/repository.ts';
+import { type Assemble, feedChangeKeys } from './assemble.ts';
+import type { ArticleDocuments } from './documents.ts';
+import { type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
+import type { ArticleRepository, ArticleRow } from './repository.ts';
+import type { ArticleDto, StoredBlock } from './schemas.ts';
+import { bodyText } from './search.ts';
+
+export interface ArticleRecord {
+  id: string;
+  slug: string;
+  headline: string;
+  subheadline: string | null;
+  summary: string | null;
+  body: StoredBlock[];
+  status: ArticleStatus;
+  version: number;
+  sectionId: string;
+  secondarySectionIds: string[];
+  authorIds: string[];
+  tagIds: string[];
+  leadImage: { imageId: string; caption: string | null; credit: string | null } | null;
+  relatedLinks: { title: string | null; url: string | null; targetArticleId: string | null }[];
+  dateline: string | null;
+  language: string;
+  canonicalUrl: string | null;
+  publishedAt: number | null;
+  firstPublishedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SavingDeps {
+  articles: ArticleRepository;
+  documents: ArticleDocuments;
+  feed: FeedRepository;
+  sectionRows: SectionRepository;
+  assemble: Assemble;
+}
+
+export function createArticleSaving(deps: SavingDeps) {
+  /** Feed keys of the sections an article lists under: its sections and all their ancestors. */
+  async function sectionKeys(sectionIds: string[]): Promise<string[]> {
+    return (await deps.sectionRows.withAncestors(sectionIds)).map((s) => `section:${s.id}`);
+  }
+
+  /** Rewrites the feed rows of one article from what is stored (call inside a transaction). */
+  async function refreshFeed(articleId: string): Promise<void> {
+    const row = await deps.articles.findById(articleId);
+    if (!row) return;
+    const rel = await deps.articles.relations(articleId);
+    const entry = {
+      articleId,
+      keys: [
+        'all',
+        `status:${row.status}`,
+        ...(await sectionKeys([row.sectionId, ...rel.secondarySectionIds])),
+        ...rel.authorIds.map((id) => `author:${id}`),
+        ...rel.tagIds.map((id) => `tag:${id}`),
+      ],
+      publicAt: row.status === 'published' || row.status === 'scheduled' ? row.publishedAt : null,
+      publishedSort: row.publishedAt ?? UNPUBLISHED_SORT,
+      updatedAt: row.updatedAt,
+    };
+    const before = await deps.feed.replace(entry);
+    deps.feed.changed(feedChangeKeys(articleId, before, entry));
+  }
+
+  return {
+    /** Stores a complete article (new or changed) with its relations, feed rows and a revision. */
+    async save(record: ArticleRecord, createdBy: string, isNew: boolean): Promise<ArticleDto> {
+      return deps.articles.transaction(async () => {
+        const row = {
+          id: record.id,
+          slug: record.slug,
+          headline: record.headline,
+          subheadline: record.subheadline,
+          summary: record.summary,
+          body: record.body,
+          bodyText: bodyText(record.body),
+          status: record.status,
+          version: record.version,
+          sectionId: record.sectionId,
+          leadImageId: record.leadImage?.imageId ?? null,
+          leadImageCaption: record.leadImage?.caption ?? null,
+          leadImageCredit: record.leadImage?.credit ?? null,
+          dateline: record.dateline,
+          language: record.language,
+          canonicalUrl: record.canonicalUrl,
+          publishedAt: record.publishedAt,
+          firstPublishedAt: record.firstPublishedAt,
+          createdAt: record.createdAt,
+          updatedAt: record.updatedAt,
+        };
+        if (isNew) {
+          await deps.articles.insert(row);
+          await deps.documents.create(record.id);
+        } else await deps.articles.update(row);
+        await deps.articles.setBylines(record.id, record.authorIds);
+        await deps.articles.setSecondarySections(record.id, record.secondarySectionIds);
+        await deps.articles.setTags(record.id, record.tagIds);
+        await deps.articles.setRelatedLinks(record.id, record.relatedLinks);
+        await deps.articles.setImageUses(record.id, [
+          ...(record.leadImage ? [record.leadImage.imageId] : []),
+          ...record.body.flatMap((b) => (b.type === 'image' ? [b.imageId] : [])),
+        ]);
+        await refreshFeed(record.id);
+        const dto = (await deps.assemble([(await deps.articles.findById(record.id))!], true, true))[0] as ArticleDto;
+        await deps.articles.insertRevision({
+          articleId: record.id,
+          revision: record.version,
+          createdAt: record.updatedAt,
+          createdBy,
+          snapshot: { record: { ...record, updatedAt: record.updatedAt }, article: dto },
+        });
+        return dto;
+      });
+    },
+
+    refreshFeed,
+
+    /** Deletes an article (its relations and list rows go with it). */
+    async remove(id: string): Promise<void> {
+      await deps.articles.transaction(async () => {
+        const before = await deps.feed.entryOf(id);
+        // Articles linking here lose the link with the delete: their documents are rebuilt.
+        await deps.documents.invalidateLinksTo(id);
+        await deps.articles.delete(id);
+        deps.feed.changed(feedChangeKeys(id, before, null));
+      });
+    },
+
+    /** The stored record of an article (what a revision restores and a PATCH starts from). */
+    async record(row: ArticleRow): Promise<ArticleRecord> {
+      const rel = await deps.articles.relations(row.id);
+      return {
+        id: row.id,
+        slug: row.slug,
+        headline: row.headline,
+        subheadline: row.subheadline,
+        summary: row.summary,
+        body: row.body as StoredBlock[],
+        status: row.status,
+        version: row.version,
+        sectionId: row.sectionId,
+        secondarySectionIds: rel.secondarySectionIds,
+        authorIds: rel.authorIds,
+        tagIds: rel.tagIds,
+        leadImage: row.leadImageId ? { imageId: row.leadImageId, caption: row.leadImageCaption, credit: row.leadImageCredit } : null,
+        relatedLinks: rel.relatedLinks,
+        dateline: row.dateline,
+        language: row.language,
+        canonicalUrl: row.canonicalUrl,
+        publishedAt: row.publishedAt,
+        firstPublishedAt: row.firstPublishedAt,
+        createdAt: row.createdAt,
+        updatedAt: row.updatedAt,
+      };
+    },
+  };
+}
+
+export type ArticleSaving = ReturnType<typeof createArticleSaving>;
