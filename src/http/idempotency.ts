@@ -2,10 +2,28 @@
 // successful response (with `Idempotency-Replayed: true`) instead of acting twice; the same
 // key with another request is 422; a key whose first request is still running is 409.
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import type { IdempotencyRepository } from '../modules/idempotency/repository.ts';
 import { BadRequestError, ConflictError, UnprocessableError } from './errors.ts';
+
+/** A key's record: `statusCode` 0 while its first request is still running. */
+export interface IdempotencyRecord {
+  requestHash: string;
+  statusCode: number;
+  responseBody: string;
+  responseHeaders: Record<string, string>;
+  createdAt: number;
+}
+
+/** Where keys are kept (shared by every instance); the idempotency module provides it. */
+export interface IdempotencyStore {
+  find(tokenId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  /** Reserves a key (status 0); false when it is already there. */
+  reserve(tokenId: string, key: string, requestHash: string, at: number): Promise<boolean>;
+  complete(tokenId: string, key: string, statusCode: number, responseBody: string, responseHeaders: Record<string, string>): Promise<void>;
+  remove(tokenId: string, key: string): Promise<void>;
+  purgeBefore(at: number): Promise<void>;
+}
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 // A reservation whose request never finished (a crash mid-request) is abandoned after this.
@@ -20,7 +38,7 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async function idempotencyPlugin(app: FastifyInstance, opts: { keys: IdempotencyRepository; now: () => number }) {
+  async function idempotencyPlugin(app: FastifyInstance, opts: { keys: IdempotencyStore; now: () => number }) {
     app.decorateRequest('idempotency', null);
 
     app.addHook('preHandler', async (request, reply) => {
@@ -64,7 +82,7 @@ export default fp(
       complete(claim, reply, payload).then(() => done(null, payload), (error: unknown) => done(error as Error));
     });
 
-    async function complete(claim: { tokenId: string; key: string }, reply: import('fastify').FastifyReply, payload: unknown) {
+    async function complete(claim: { tokenId: string; key: string }, reply: FastifyReply, payload: unknown) {
       const request = reply.request;
       request.idempotency = null;
       if (reply.statusCode >= 200 && reply.statusCode < 300 && typeof payload === 'string') {

@@ -1,29 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
-import { setNextLink } from '../../http/pagination.ts';
+import { listRoute } from '../../http/list-route.ts';
 import { problems } from '../../http/responses.ts';
 import { AuthorListQuery, AuthorListSchema, AuthorSchema } from './schemas.ts';
 import type { AuthorService } from './service.ts';
 
 export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publicUrl?: string }> = async (app, opts) => {
-  app.get(
-    '/v1/authors',
-    {
-      schema: {
-        operationId: 'listAuthors',
-        tags: ['authors'],
-        summary: 'List authors',
-        description: 'Every byline, ordered by slug.',
-        querystring: AuthorListQuery,
-        response: { 200: AuthorListSchema, ...problems(400, 401) },
-      },
-    },
-    async (request, reply) => {
-      const page = await opts.authors.list(request.query);
-      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
-      return page;
-    },
-  );
+  listRoute(app, {
+    url: '/v1/authors',
+    operationId: 'listAuthors',
+    tags: ['authors'],
+    summary: 'List authors',
+    description: 'Every byline, ordered by slug.',
+    querystring: AuthorListQuery,
+    response: AuthorListSchema,
+    publicUrl: opts.publicUrl,
+    list: (request) => opts.authors.list(request.query),
+  });
 
   app.get(
     '/v1/authors/:id',

@@ -1,9 +1,11 @@
 import { and, eq, lt } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import type { idempotencyKeys as KeysTable } from '../../db/schema.ts';
+import type { IdempotencyStore } from '../../http/idempotency.ts';
 
 export type IdempotencyRow = typeof KeysTable.$inferSelect;
 
+/** The keys of `Idempotency-Key` requests (src/http/idempotency.ts), in the database. */
 export function createIdempotencyRepository(db: Database) {
   const { idempotencyKeys } = db.tables;
   const byKey = (tokenId: string, key: string) => and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key));
@@ -31,7 +33,7 @@ export function createIdempotencyRepository(db: Database) {
     async purgeBefore(at: number): Promise<void> {
       await db.transaction(async () => void (await db.q.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, at))));
     },
-  };
+  } satisfies IdempotencyStore;
 }
 
 export type IdempotencyRepository = ReturnType<typeof createIdempotencyRepository>;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { idParams, noQuery } from '../../http/common-schemas.ts';
 import { ifNoneMatchHits, notModified } from '../../http/caching.ts';
 import { HttpProblem } from '../../http/errors.ts';
-import { setNextLink } from '../../http/pagination.ts';
+import { listRoute } from '../../http/list-route.ts';
 import { problems } from '../../http/responses.ts';
 import { ImageFileQuery, ImageListQuery, ImageListSchema, ImageSchema } from './schemas.ts';
 import type { ImageService } from './service.ts';
@@ -26,24 +26,17 @@ function contentDisposition(filename: string): string {
 }
 
 export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUrl?: string }> = async (app, opts) => {
-  app.get(
-    '/v1/images',
-    {
-      schema: {
-        operationId: 'listImages',
-        tags: ['images'],
-        summary: 'List images, newest first',
-        description: 'Without a token, only images that a public article uses.',
-        querystring: ImageListQuery,
-        response: { 200: ImageListSchema, ...problems(400, 401) },
-      },
-    },
-    async (request, reply) => {
-      const page = await opts.images.list(request.query, request.principal !== null);
-      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
-      return page;
-    },
-  );
+  listRoute(app, {
+    url: '/v1/images',
+    operationId: 'listImages',
+    tags: ['images'],
+    summary: 'List images, newest first',
+    description: 'Without a token, only images that a public article uses.',
+    querystring: ImageListQuery,
+    response: ImageListSchema,
+    publicUrl: opts.publicUrl,
+    list: (request) => opts.images.list(request.query, request.principal !== null),
+  });
 
   app.get(
     '/v1/images/:id',

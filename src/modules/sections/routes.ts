@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery } from '../../http/common-schemas.ts';
-import { setNextLink } from '../../http/pagination.ts';
+import { listRoute } from '../../http/list-route.ts';
 import { problems } from '../../http/responses.ts';
 import { SectionDetailSchema, SectionListQuery, SectionListSchema } from './schemas.ts';
 import type { SectionService } from './service.ts';
@@ -9,25 +9,20 @@ import type { SectionService } from './service.ts';
 const SECTION_TREE = ['sections'];
 
 export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; publicUrl?: string }> = async (app, opts) => {
-  app.get(
-    '/v1/sections',
-    {
-      schema: {
-        operationId: 'listSections',
-        tags: ['sections'],
-        summary: 'List sections',
-        description: 'Every section, flat, ordered by `path`. `path` narrows the list to one section.',
-        querystring: SectionListQuery,
-        response: { 200: SectionListSchema, ...problems(400, 401) },
-      },
-    },
-    async (request, reply) => {
-      const page = await opts.sections.list(request.query);
-      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
+  listRoute(app, {
+    url: '/v1/sections',
+    operationId: 'listSections',
+    tags: ['sections'],
+    summary: 'List sections',
+    description: 'Every section, flat, ordered by `path`. `path` narrows the list to one section.',
+    querystring: SectionListQuery,
+    response: SectionListSchema,
+    publicUrl: opts.publicUrl,
+    list: (request) => {
       request.cacheDeps = SECTION_TREE;
-      return page;
+      return opts.sections.list(request.query);
     },
-  );
+  });
 
   app.get(
     '/v1/sections/:id',

@@ -1,20 +1,10 @@
-// Roles: writer < editor < admin. A principal is who a valid token says the caller is.
+// Roles (writer < editor < admin) are the HTTP plumbing's (src/http/auth.ts); the tokens table
+// stores the same names. Services take the role checks from here.
 import type { TokenRole } from '../../db/schema.ts';
-import { ForbiddenError } from '../../http/errors.ts';
+import type { Role } from '../../http/auth.ts';
 
-export interface Principal {
-  tokenId: string;
-  name: string;
-  role: TokenRole;
-}
+export { hasRole, requireRoleOf, type Principal } from '../../http/auth.ts';
 
-const RANK: Record<TokenRole, number> = { writer: 1, editor: 2, admin: 3 };
-
-export function hasRole(principal: Principal, role: TokenRole): boolean {
-  return RANK[principal.role] >= RANK[role];
-}
-
-/** 403 unless the principal's role is `role` or higher. */
-export function requireRoleOf(principal: Principal, role: TokenRole): void {
-  if (!hasRole(principal, role)) throw new ForbiddenError(`This needs the ${role} role or higher; this token is a ${principal.role}.`);
-}
+/** A compile error here means the stored roles and the roles routes ask for have drifted apart. */
+export type StoredRolesAreRoles = Assert<[TokenRole] extends [Role] ? ([Role] extends [TokenRole] ? true : false) : false>;
+type Assert<T extends true> = T;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { requireRole } from '../../http/auth.ts';
 import { idParams, noQuery } from '../../http/common-schemas.ts';
 import { NotFoundError } from '../../http/errors.ts';
+import { listRoute } from '../../http/list-route.ts';
 import { problems } from '../../http/responses.ts';
 import { toIso } from '../../http/time.ts';
 import { TokenCreatedSchema, TokenCreateSchema, TokenListSchema } from './schemas.ts';
@@ -22,25 +23,21 @@ const toDto = (t: TokenView) => ({
 });
 
 export const tokenRoutes: FastifyPluginAsyncZod<{ tokens: TokenService }> = async (app, opts) => {
-  app.get(
-    '/v1/tokens',
-    {
-      schema: {
-        operationId: 'listTokens',
-        tags: ['tokens'],
-        summary: 'List API tokens (admin)',
-        description:
-          'Every token with its role, creation, last use and revocation time; never the secret or its hash.',
-        security: secured,
-        querystring: noQuery,
-        response: { 200: TokenListSchema, ...problems(400, 401, 403) },
-      },
-    },
-    async (request) => {
+  listRoute(app, {
+    url: '/v1/tokens',
+    operationId: 'listTokens',
+    tags: ['tokens'],
+    summary: 'List API tokens (admin)',
+    description: 'Every token with its role, creation, last use and revocation time; never the secret or its hash.',
+    security: secured,
+    querystring: noQuery,
+    response: TokenListSchema,
+    problems: [403],
+    list: async (request) => {
       requireRole(request, 'admin');
       return { data: (await opts.tokens.list()).map(toDto) };
     },
-  );
+  });
 
   app.post(
     '/v1/tokens',
