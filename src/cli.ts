@@ -4,7 +4,7 @@
 //   token create --name NAME --role ROLE      print a new token (alone) on stdout
 //   token list                                tokens as JSON lines (never the secret)
 //   token revoke ID
-//   media gc                                  finish or remove files left by crashes; remove orphans
+//   media gc [--grace-seconds N]              finish or remove files left by crashes; remove orphans
 import { parseArgs } from 'node:util';
 import { createServices } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -20,7 +20,7 @@ const USAGE = `usage: npm run -s cms -- <command>
   token create --name NAME --role writer|editor|admin
   token list
   token revoke ID
-  media gc`;
+  media gc [--grace-seconds N]`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: 'string' }, role: { type: 'string' } },
+    options: { name: { type: 'string' }, role: { type: 'string' }, 'grace-seconds': { type: 'string' } },
   });
   const [command, sub, arg] = positionals;
   if (!command) fail('No command given.');
@@ -66,7 +66,9 @@ export async function main(argv: string[]): Promise<void> {
         return;
       }
       case 'media gc': {
-        const report = await services.editors.images.gc();
+        const grace = values['grace-seconds'];
+        if (grace !== undefined && !/^\d+$/.test(grace)) fail('--grace-seconds must be a whole number of seconds (0 or more).');
+        const report = await services.editors.images.gc(grace === undefined ? {} : { graceMs: Number(grace) * 1000 });
         process.stderr.write(`media gc: ${JSON.stringify(report)}\n`);
         return;
       }

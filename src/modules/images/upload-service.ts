@@ -9,7 +9,7 @@ import { requireRoleOf, type Principal } from '../tokens/roles.ts';
 import type { ImageRepository } from './repository.ts';
 import type { ImageDto, ImagePatchInput } from './schemas.ts';
 import type { ImageService } from './service.ts';
-import type { MediaStorage } from './storage.ts';
+import type { MediaStorage, SweepOptions } from './storage.ts';
 
 export const ACCEPTED_TYPES: Record<string, string> = {
   'image/jpeg': 'jpg',
@@ -149,9 +149,9 @@ export function createImageUploads(deps: {
       if (!(await deps.images.findBySha256(row.sha256))) await deps.storage.remove(row.sha256);
     },
 
-    /** `npm run cms -- media gc`. */
-    gc() {
-      return deps.storage.gc(async (sha) => (await deps.images.findBySha256(sha)) !== undefined);
+    /** `npm run cms -- media gc [--grace-seconds N]`. */
+    gc(options?: SweepOptions) {
+      return deps.storage.gc(async (sha) => (await deps.images.findBySha256(sha)) !== undefined, options);
     },
 
     /** At start-up: only what a crash may have left between an upload's commit and its rename. */

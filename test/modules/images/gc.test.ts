@@ -1,5 +1,7 @@
 // The media sweep: `images.gc()` (and `npm run cms -- media gc`) finishes or removes what
-// crashes left under CMS_MEDIA_DIR, and keeps every file an image row needs.
+// crashes left under CMS_MEDIA_DIR, and keeps every file an image row needs. It deletes only
+// files over an hour old (gc-race.test.ts has the grace and uploads under way), so the
+// garbage here is made two hours old.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -11,6 +13,7 @@ import { childEnv, ROOT } from '../../process.ts';
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 const HOUR = 60 * 60 * 1000;
+const OLD = new Date(Date.now() - 2 * HOUR);
 
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
@@ -78,9 +81,9 @@ t.test('gc removes orphans and stale parts, recovers ready files with rows, keep
   // Removed: an original with no row, and renditions of it.
   const orphan = randomBytes(2048);
   const orphanSha = sha256(orphan);
-  put(media, originalRel(orphanSha), orphan);
-  put(media, path.join('renditions', orphanSha.slice(0, 2), `${orphanSha}-320.webp`), randomBytes(100));
-  put(media, path.join('renditions', orphanSha.slice(0, 2), `${orphanSha}-640.avif`), randomBytes(100));
+  put(media, originalRel(orphanSha), orphan, OLD);
+  put(media, path.join('renditions', orphanSha.slice(0, 2), `${orphanSha}-320.webp`), randomBytes(100), OLD);
+  put(media, path.join('renditions', orphanSha.slice(0, 2), `${orphanSha}-640.avif`), randomBytes(100), OLD);
 
   // Partial uploads: stale (two hours old) removed, fresh (an upload in progress) kept.
   const stalePart = put(media, path.join('incoming', `${randomBytes(12).toString('hex')}.part`), randomBytes(500), new Date(Date.now() - 2 * HOUR));
@@ -98,7 +101,7 @@ t.test('gc removes orphans and stale parts, recovers ready files with rows, keep
 
   // A ready upload whose row never committed: deleted.
   const uncommitted = await png(130, '#a00');
-  put(media, path.join('incoming', `${sha256(uncommitted)}.${randomBytes(6).toString('hex')}.ready`), uncommitted);
+  put(media, path.join('incoming', `${sha256(uncommitted)}.${randomBytes(6).toString('hex')}.ready`), uncommitted, OLD);
 
   const report = await b.services.editors.images.gc();
   t.strictSame(report, { recovered: 2, removed: 5 }, 'the report counts what it did');
@@ -155,7 +158,7 @@ t.test('`node --import tsx src/cli.ts media gc` sweeps the media dir named by th
   const media = b.config.CMS_MEDIA_DIR;
   const seed = await seedSha(b);
   const orphan = randomBytes(1024);
-  put(media, originalRel(sha256(orphan)), orphan);
+  put(media, originalRel(sha256(orphan)), orphan, OLD);
   put(media, path.join('incoming', 'abandoned.part'), randomBytes(10), new Date(Date.now() - 3 * HOUR));
   const recovered = await png(140, '#cc0');
   await insertRow(b, 'image-cli-recovered', recovered, 140);
