@@ -69,7 +69,6 @@ interface ArticleRows {
     headline: string;
     summary: string;
     body: StoredBlock[];
-    bodyText: string;
     status: 'draft' | 'scheduled' | 'published' | 'archived';
     sectionId: string;
     leadImageId: string;
@@ -150,7 +149,7 @@ export async function buildDataset(target: string, articles: number, seed = 42):
       const headline = sentence();
       const summary = r.pick(paragraphs).slice(0, 200);
       const rows: ArticleRows = {
-        article: { id, slug, headline, summary, body, bodyText: bodyText(body), status, sectionId: section.id, leadImageId: lead, publishedAt, createdAt: publishedAt ?? now, updatedAt },
+        article: { id, slug, headline, summary, body, status, sectionId: section.id, leadImageId: lead, publishedAt, createdAt: publishedAt ?? now, updatedAt },
         bylines: [...new Set(Array.from({ length: r.int(1, 3) }, () => r.pick(authorIds)))],
         tags: [],
         links: [],
@@ -187,15 +186,16 @@ async function sqliteSink(file: string): Promise<Sink> {
   const sqlite = db.writer;
   sqlite.pragma('synchronous = OFF'); // bulk load only; the server opens with FULL
   sqlite.pragma('cache_size = -262144'); // 256 MiB for index inserts
-  // The FTS index is built once at the end ('rebuild') rather than row by row by the trigger,
-  // which is then put back exactly as the migration made it.
-  const ftsTrigger = (sqlite.prepare("select sql from sqlite_master where type = 'trigger' and name = 'articles_fts_ai'").get() as { sql: string }).sql;
-  sqlite.exec('drop trigger articles_fts_ai');
+  // The search index is written from JS (the same text the trigger extracts from the body's
+  // JSON) rather than by the trigger, which is then put back exactly as the migration made it.
+  const ftsTrigger = (sqlite.prepare("select sql from sqlite_master where type = 'trigger' and name = 'articles_search_ai'").get() as { sql: string }).sql;
+  sqlite.exec('drop trigger articles_search_ai');
+  const insertSearch = sqlite.prepare('insert into articles_search (rowid, headline, subheadline, summary, body) values (?,?,?,?,?)');
 
   const insertArticle = sqlite.prepare(
-    `insert into articles (id, slug, headline, subheadline, summary, body, body_text, status, version, section_id, lead_image_id,
+    `insert into articles (id, slug, headline, subheadline, summary, body, status, version, section_id, lead_image_id,
       lead_image_caption, lead_image_credit, dateline, language, canonical_url, published_at, first_published_at, created_at, updated_at)
-     values (?,?,?,?,?,?,?,?,1,?,?,null,null,null,'en',null,?,?,?,?)`,
+     values (?,?,?,?,?,?,?,1,?,?,null,null,null,'en',null,?,?,?,?)`,
   );
   const insertByline = sqlite.prepare('insert into article_authors (article_id, author_id, position) values (?,?,?)');
   const insertTag = sqlite.prepare('insert into article_tags (article_id, tag_id, position) values (?,?,?)');
@@ -223,10 +223,11 @@ async function sqliteSink(file: string): Promise<Sink> {
     async articles(batch) {
       sqlite.transaction(() => {
         for (const { article: x, bylines, tags, links, feed } of batch) {
-          insertArticle.run(
-            x.id, x.slug, x.headline, null, x.summary, JSON.stringify(x.body), x.bodyText, x.status, x.sectionId, x.leadImageId,
+          const { lastInsertRowid } = insertArticle.run(
+            x.id, x.slug, x.headline, null, x.summary, JSON.stringify(x.body), x.status, x.sectionId, x.leadImageId,
             x.publishedAt, x.publishedAt, x.createdAt, x.updatedAt,
           );
+          insertSearch.run(lastInsertRowid, x.headline, null, x.summary, bodyText(x.body));
           bylines.forEach((a, p) => insertByline.run(x.id, a, p));
           tags.forEach((tg, p) => insertTag.run(x.id, tg, p));
           for (const l of links) insertLink.run(x.id, l.position, l.title, l.url, l.targetArticleId);
@@ -237,7 +238,6 @@ async function sqliteSink(file: string): Promise<Sink> {
       })();
     },
     async finish() {
-      sqlite.exec("insert into articles_fts(articles_fts) values('rebuild')");
       sqlite.exec(ftsTrigger);
       sqlite.pragma('synchronous = FULL');
       sqlite.pragma('wal_checkpoint(TRUNCATE)');
@@ -300,7 +300,7 @@ async function postgresSink(url: string): Promise<Sink> {
         pgSchema.articles,
         batch.map(({ article: x }) => {
           const row = {
-            id: x.id, slug: x.slug, headline: x.headline, subheadline: null, summary: x.summary, body: x.body, bodyText: x.bodyText, status: x.status, version: 1,
+            id: x.id, slug: x.slug, headline: x.headline, subheadline: null, summary: x.summary, body: x.body, status: x.status, version: 1,
             sectionId: x.sectionId, leadImageId: x.leadImageId, leadImageCaption: null, leadImageCredit: null, dateline: null, language: 'en', canonicalUrl: null,
             publishedAt: x.publishedAt, firstPublishedAt: x.publishedAt, createdAt: x.createdAt, updatedAt: x.updatedAt,
           };

@@ -69,6 +69,8 @@ interface Figure {
   p50Ms: number;
   p99Ms: number;
   ratio: number;
+  /** What `ratio` divides by: the in-memory ceiling, or the naive server (uncached scenarios). */
+  reference?: 'ceiling' | 'naive';
   engine: Engine;
   /** slug-under-edits only: draft saves completed per second during the measured pass. */
   writesPerSec?: number;
@@ -263,18 +265,37 @@ async function throughput(engine: Engine, size: number, seconds: number) {
     fs.writeFileSync(path.join(WORK, 'body.json'), body);
     const ceilingServer = await startProcess('bench/ceiling.ts', { BODY_FILE: path.join(WORK, 'body.json'), HEADERS: JSON.stringify(headers) });
     children.push(ceilingServer.child);
+    // The second reference: bare Fastify + one prepared SELECT by slug on this same database.
+    const naiveServer = await startProcess('bench/naive.ts', { CMS_DB: store.url });
+    children.push(naiveServer.child);
+    // The same app with its response cache off: what the long tail (crawlers, archive pages)
+    // costs. It shares the database, so the documents the first reads build serve both.
+    const uncached = await startProcess('src/server.ts', {
+      CMS_DB: store.url,
+      CMS_MEDIA_DIR: path.join(WORK, 'media'),
+      CMS_SEED: '0',
+      CMS_RESPONSE_CACHE_BYTES: '0',
+    });
+    children.push(uncached.child);
+    // Random slugs over the whole archive (the cached scenarios draw from 2,000 of them).
+    const everySlug = r.shuffle([...data.slugs]);
+    const readAll = async (base: string, list: string[]) =>
+      Promise.all(
+        Array.from({ length: 10 }, async (_, w) => {
+          for (let i = w; i < list.length; i += 10) {
+            const res = await fetch(`${base}/v1/articles/slug/${list[i]}`);
+            await res.arrayBuffer();
+            if (res.status !== 200) throw new Error(`reading ${list[i]}: ${res.status}`);
+          }
+        }),
+      );
     // Every slug the slug scenarios ask for is read once first, so that they measure cached
     // reads (as the 2 s warm-up pass does on an idle machine) however slow a cold read is.
     const distinct = [...new Set(slugs)];
-    await Promise.all(
-      Array.from({ length: 10 }, async (_, w) => {
-        for (let i = w; i < distinct.length; i += 10) {
-          const res = await fetch(`${server.base}/v1/articles/slug/${distinct[i]}`);
-          await res.arrayBuffer();
-          if (res.status !== 200) throw new Error(`warming ${distinct[i]}: ${res.status}`);
-        }
-      }),
-    );
+    await readAll(server.base, distinct);
+    // Articles no read has touched yet, for the first-read scenario.
+    const touched = new Set(distinct);
+    const unread = everySlug.filter((slug) => !touched.has(slug));
     const etags = new Map<string, string>();
     for (const slug of slugs.slice(0, 200)) etags.set(slug, (await fetch(`${server.base}/v1/articles/slug/${slug}`)).headers.get('etag')!);
     const deep = await cursorForPage(store.url, 500, 20);
@@ -285,6 +306,8 @@ async function throughput(engine: Engine, size: number, seconds: number) {
     const sectionIds = ((await (await fetch(`${server.base}/v1/sections?limit=100`)).json()) as { data: { id: string }[] }).data.map((s) => s.id);
     let duration = seconds;
     let n = 0;
+    let cold = 0;
+    let documentsBuilt = false;
     const bySlug = (title: string) =>
       cannon({ title, url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${slugs[n++ % slugs.length]}` }) }] });
     const scenarios: Record<string, () => Promise<Measured>> = {
@@ -293,6 +316,32 @@ async function throughput(engine: Engine, size: number, seconds: number) {
       ceiling: () =>
         cannon({ title: 'ceiling', url: ceilingServer.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${slugs[n++ % slugs.length]}` }) }] }),
       'article-by-slug': () => bySlug('slug'),
+      // The same random paths over the whole archive, cache on: what a crawler meets.
+      'random-slug': () =>
+        cannon({ title: 'random slug', url: server.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${everySlug[n++ % everySlug.length]}` }) }] }),
+      // The second reference (ratios of the uncached scenarios are to it).
+      naive: () =>
+        cannon({ title: 'naive', url: naiveServer.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${everySlug[n++ % everySlug.length]}` }) }] }),
+      // First reads of articles whose documents do not exist yet (built and stored by the read).
+      // Its warm-up pass reads other unread articles than its measured pass (until they run out).
+      'uncached-first-read': () =>
+        cannon({
+          title: 'uncached first read',
+          url: uncached.base,
+          duration,
+          requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${unread[cold++ % unread.length]}` }) }],
+        }),
+      'uncached-slug': async () => {
+        if (!documentsBuilt) {
+          // Every article read once (as a live archive's have been): documents stored.
+          await readAll(uncached.base, everySlug);
+          documentsBuilt = true;
+        }
+        return cannon({ title: 'uncached slug', url: uncached.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles/slug/${everySlug[n++ % everySlug.length]}` }) }] });
+      },
+      'uncached-section-page': () =>
+        cannon({ title: 'uncached section', url: uncached.base, duration, requests: [{ setupRequest: (req) => ({ ...req, path: `/v1/articles?section=${sectionRoots[n++ % sectionRoots.length]}&limit=20` }) }] }),
+      'uncached-newest': () => cannon({ title: 'uncached newest', url: `${uncached.base}/v1/articles?limit=20`, duration }),
       // The same reads while an editor saves a draft 5 times a second: a draft is public neither
       // before nor after, so its saves must not evict the cached articles.
       'slug-under-edits': async () => {
@@ -348,14 +397,28 @@ async function throughput(engine: Engine, size: number, seconds: number) {
     };
     const out: Record<string, Figure> = {};
     let ceilingRps = 0;
-    for (const [name, run] of Object.entries(scenarios)) {
-      duration = Math.min(2, seconds); // warm-up pass (short, not reported)
-      await run();
+    let naiveRps = 0;
+    // The references first; the first reads before anything else reads the archive.
+    const order = ['ceiling', 'naive', 'uncached-first-read', 'uncached-slug', 'uncached-section-page', 'uncached-newest'];
+    const ordered = [...order.map((name) => [name, scenarios[name]!] as const), ...Object.entries(scenarios).filter(([name]) => !order.includes(name))];
+    for (const [name, run] of ordered) {
+      // Warm-up pass, not reported: as long as the measured one, so that a quick run measures
+      // a process as warm (JIT, caches, connections) as a full run's.
       duration = seconds;
+      await run();
       const figure = await run();
       if (name === 'ceiling') ceilingRps = figure.rps;
+      if (name === 'naive') naiveRps = figure.rps;
       const { writesPerSec, ...measured } = figure;
-      out[name] = { ...measured, ratio: Number((figure.rps / ceilingRps).toFixed(3)), engine, ...(writesPerSec === undefined ? {} : { writesPerSec }) };
+      // Uncached reads are compared with the naive database-backed server, the rest with the ceiling.
+      const reference = name.startsWith('uncached-') ? naiveRps : ceilingRps;
+      out[name] = {
+        ...measured,
+        ratio: Number((figure.rps / reference).toFixed(3)),
+        reference: name.startsWith('uncached-') ? 'naive' : 'ceiling',
+        engine,
+        ...(writesPerSec === undefined ? {} : { writesPerSec }),
+      };
       const writes = figure.writesPerSec === undefined ? '' : `  (${figure.writesPerSec} draft saves/s)`;
       console.log(`[${engine}] ${name.padEnd(16)} ${String(figure.rps).padStart(7)} req/s  p50 ${figure.p50Ms} ms  p99 ${figure.p99Ms} ms  ratio ${out[name]!.ratio}${writes}`);
     }
@@ -537,7 +600,10 @@ function renderMarkdown(r: Results): string {
       '',
       `The ceiling is a bare Fastify 5 server sending the same ${per(r, tp, (e) => t(e).bodyBytes)}-byte article response from memory, driven with the same random article paths. ` +
         `Deep page = page ${per(r, tp, (e) => t(e).deepPage)} of 20 via cursor. ` +
-        'slug-under-edits = article-by-slug while an editor saves a draft 5 times a second over HTTP.',
+        'slug-under-edits = article-by-slug while an editor saves a draft 5 times a second over HTTP. ' +
+        'naive = a bare Fastify server with one prepared `SELECT … WHERE slug = ?` on the same database (bench/naive.ts), the reference of the `uncached-*` scenarios: ' +
+        'the app with its response cache off (uncached-first-read: articles never read before, their documents built by the read; uncached-slug: random articles over the whole archive, each read once before). ' +
+        'random-slug: random articles over the whole archive, cache on. Every scenario runs a warm-up pass as long as its measured pass.',
       '',
       `Run: ${tp.map((e) => `${e} ${t(r.engines[e]).date ?? r.engines[e].machine?.date}`).join(', ')}.`,
       '',
@@ -545,7 +611,7 @@ function renderMarkdown(r: Results): string {
     const names = [...new Set(tp.flatMap((e) => Object.keys(r.engines[e].scenarios)))];
     const cell = (f: Figure | undefined) => (f ? `${f.rps} | ${f.p50Ms} | ${f.p99Ms} | ${f.ratio}` : '– | – | – | –');
     if (tp.length === 1) {
-      lines.push(`Engine: ${tp[0]}.`, '', '| scenario | req/s | p50 ms | p99 ms | ratio to ceiling |', '|---|---:|---:|---:|---:|');
+      lines.push(`Engine: ${tp[0]}.`, '', '| scenario | req/s | p50 ms | p99 ms | ratio to reference |', '|---|---:|---:|---:|---:|');
     } else {
       lines.push(
         `| scenario | ${tp.map((e) => `${e} req/s | ${e} p50 ms | ${e} p99 ms | ${e} ratio`).join(' | ')} |`,
@@ -602,6 +668,10 @@ function targets(r: Results): string[] {
     rows.push(`| ${what} | ${atLeast ? '≥' : '≤'} ${limit} | ${values.map(verdict).join(' | ')} |`);
   };
   check('article-by-slug / ceiling', 0.8, true, (e) => e.scenarios?.['article-by-slug']?.ratio);
+  check('random-slug (whole archive, cache on) / ceiling', 0.5, true, (e) => e.scenarios?.['random-slug']?.ratio);
+  check('uncached-slug / naive', 0.5, true, (e) => e.scenarios?.['uncached-slug']?.ratio);
+  check('uncached-section-page / naive', 0.25, true, (e) => e.scenarios?.['uncached-section-page']?.ratio);
+  check('uncached-newest / naive', 0.25, true, (e) => e.scenarios?.['uncached-newest']?.ratio);
   check('section-page / ceiling', 0.5, true, (e) => e.scenarios?.['section-page']?.ratio);
   check('revalidate-304 / ceiling', 0.9, true, (e) => e.scenarios?.['revalidate-304']?.ratio);
   const sc = es.filter((e) => r.engines[e].scale);

@@ -114,7 +114,6 @@ export const articles = pgTable(
     subheadline: text('subheadline'),
     summary: text('summary'),
     body: json('body').notNull().$type<unknown[]>(),
-    bodyText: text('body_text').notNull().default(''),
     status: text('status', { enum: ARTICLE_STATUSES }).notNull().default('draft'),
     version: integer('version').notNull().default(1),
     sectionId: text('section_id')

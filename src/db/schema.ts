@@ -94,8 +94,6 @@ export const articles = sqliteTable(
     subheadline: text('subheadline'),
     summary: text('summary'),
     body: text('body', { mode: 'json' }).notNull().$type<unknown[]>(),
-    // Plain text of the body blocks, for full-text search.
-    bodyText: text('body_text').notNull().default(''),
     status: text('status', { enum: ARTICLE_STATUSES }).notNull().default('draft'),
     version: integer('version').notNull().default(1),
     sectionId: text('section_id')

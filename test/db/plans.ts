@@ -223,9 +223,9 @@ export async function loadArchive(db: PostgresDatabase, services: Services, coun
     );
     // The search vector as the app writes it (search-postgres.ts): headline A, summary B, body C.
     await client.query(
-      `insert into articles (id, slug, headline, summary, body, body_text, status, version, section_id, lead_image_id, language,
+      `insert into articles (id, slug, headline, summary, body, status, version, section_id, lead_image_id, language,
          published_at, first_published_at, created_at, updated_at, search)
-       select id, slug, headline, summary, body::json, body_text, status, 1, section_id, lead_image_id, 'en',
+       select id, slug, headline, summary, body::json, status, 1, section_id, lead_image_id, 'en',
          published_at, first_published_at, created_at, updated_at,
          setweight(to_tsvector('simple', headline), 'A') || setweight(to_tsvector('simple', summary), 'B') || setweight(to_tsvector('simple', body_text), 'C')
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],

@@ -252,7 +252,7 @@ function checkSqlitePlan(t: Test, plan: { detail: string }[], sql: string, label
   // Full-text search must be driven by the FTS index, not run once per row of a feed.
   if (RANKED.test(sql)) {
     const first = plan.find((r) => /^(SCAN|SEARCH) /.test(r.detail));
-    t.match(first?.detail ?? '', /^SCAN articles_fts VIRTUAL TABLE/, `the search starts from articles_fts (outermost loop): ${label}`);
+    t.match(first?.detail ?? '', /^SCAN articles_search VIRTUAL TABLE/, `the search starts from articles_search (outermost loop): ${label}`);
   }
 }
 
@@ -357,5 +357,5 @@ t.test('the recorder sees what it should (so the plan checks above cannot pass v
   const outside = await rec.during(() => b.app.inject({ url: '/health' }));
   t.notOk(outside.statements.some((s) => TOUCHES.test(s.sql)), '/health touches no article table (TOUCHES is not always true)');
   t.ok(TOUCHES.test('select * from "articles" where "articles"."id" in (?)'), 'TOUCHES matches quoted articles');
-  t.notOk(TOUCHES.test('select rowid from articles_fts where articles_fts match ?'), 'TOUCHES does not take articles_fts for articles');
+  t.notOk(TOUCHES.test('select rowid from articles_search where articles_search match ?'), 'TOUCHES does not take articles_search for articles');
 });

@@ -29,6 +29,16 @@ export interface DocumentRow {
   validUntil: number | null;
 }
 
+/** A summary document with when its article is public (null: not public). */
+export interface SummaryRow {
+  id: string;
+  publicAt: number | null;
+  summary: string | null;
+  deps: string | null;
+  shared: boolean;
+  validUntil: number | null;
+}
+
 /** A built document, ready to store. */
 export interface BuiltDocument {
   articleId: string;
@@ -47,7 +57,7 @@ export function fullJson(row: Pick<DocumentRow, 'summary' | 'body' | 'storedBody
 }
 
 /** True when the document can answer at `at` (built, not expired; for a token: the same view). */
-export function usable(row: DocumentRow, at: number, hasToken: boolean): boolean {
+export function usable(row: Pick<DocumentRow, 'summary' | 'validUntil' | 'shared'>, at: number, hasToken: boolean): boolean {
   return row.summary !== null && (row.validUntil === null || at < row.validUntil) && (!hasToken || row.shared);
 }
 
@@ -122,11 +132,35 @@ function createArticleDocuments(db: Database) {
       const [row] = await dialect.all<Record<string, unknown>>(db.q, select(sql`a.id = ${id}`));
       return row && read(row);
     },
-    /** Rows for some ids (any order; missing ids left out). */
-    async byIds(ids: string[]): Promise<Map<string, DocumentRow>> {
+    /** Full lookups for some ids (any order; missing ids left out): to store what a list built. */
+    async byIdsFull(ids: string[]): Promise<Map<string, DocumentRow>> {
       if (ids.length === 0) return new Map();
       const rows = await dialect.all<Record<string, unknown>>(db.q, select(sql`a.id in (${idList(ids)})`));
       return new Map(rows.map((r) => [r.id as string, read(r)]));
+    },
+    /**
+     * The summaries of some articles (any order; missing ids left out), with when each is
+     * public from its `all` list row: the article rows (their bodies) are not read.
+     */
+    async summaries(ids: string[]): Promise<Map<string, SummaryRow>> {
+      if (ids.length === 0) return new Map();
+      const rows = await dialect.all<Record<string, unknown>>(db.q, sql`
+        select d.article_id as id, (select f.public_at from article_feed f where f.feed_key = 'all' and f.article_id = d.article_id) as "publicAt",
+          d.summary as summary, d.deps as deps, d.shared as shared, d.valid_until as "validUntil"
+        from article_docs d where d.article_id in (${idList(ids)})`);
+      return new Map(
+        rows.map((r) => [
+          r.id as string,
+          {
+            id: r.id as string,
+            publicAt: r.publicAt === null ? null : dialect.readTime(r.publicAt),
+            summary: r.summary as string | null,
+            deps: r.deps as string | null,
+            shared: Number(r.shared) === 1,
+            validUntil: r.validUntil === null ? null : dialect.readTime(r.validUntil),
+          },
+        ]),
+      );
     },
 
     /** The document row of a new article (call in its insert's transaction). */

@@ -4,6 +4,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import type { ArticleStatus } from '../../db/schema.ts';
+import type { SummaryRow } from './documents.ts';
 import { postgresSearch } from './search-postgres.ts';
 import { sqliteSearch } from './search-sqlite.ts';
 
@@ -27,6 +28,13 @@ export interface FeedOrder {
   descending: boolean;
   after?: { v: number; id: string };
   limit: number;
+}
+
+/** A list row: the article, its sort value, and (when asked) its summary document. */
+export interface FeedRow {
+  articleId: string;
+  v: number;
+  document?: SummaryRow;
 }
 
 export interface FeedEntry {
@@ -77,8 +85,11 @@ export function createFeedRepository(db: Database) {
     /** Columns an article row is written with besides its own (the engine's search index). */
     indexColumns: engine.indexColumns,
 
-    /** One page of article ids in the order asked for, with each one's sort value. */
-    async list(filter: FeedFilter, order: FeedOrder): Promise<{ articleId: string; v: number }[]> {
+    /**
+     * One page of article ids in the order asked for, with each one's sort value; with
+     * `documents`, also each one's stored summary document (documents.ts), in the same query.
+     */
+    async list(filter: FeedFilter, order: FeedOrder, opts: { documents?: boolean } = {}): Promise<FeedRow[]> {
       const name = sortColumnName(filter, order.column);
       const col = sql.raw(name);
       // Without a cursor, bounds on the sort column narrow the index range; with one, the
@@ -91,12 +102,31 @@ export function createFeedRepository(db: Database) {
           : sql`(${col}, f.article_id) > (${time(order.after.v)}, ${order.after.id})`);
       }
       const dir = sql.raw(order.descending ? 'desc' : 'asc');
-      const rows = await db.dialect.all<{ articleId: string; v: unknown }>(db.q, sql`
-        select f.article_id as "articleId", ${col} as v from article_feed f
+      const docs = opts.documents
+        ? { columns: sql`, f.public_at as "publicAt", d.summary as summary, d.deps as deps, d.shared as shared, d.valid_until as "validUntil"`, join: sql`left join article_docs d on d.article_id = f.article_id` }
+        : { columns: sql``, join: sql`` };
+      const rows = await db.dialect.all<Record<string, unknown>>(db.q, sql`
+        select f.article_id as "articleId", ${col} as v${docs.columns} from article_feed f ${docs.join}
         where ${sql.join(where, sql` and `)}
         order by ${col} ${dir}, f.article_id ${dir}
         limit ${order.limit}`);
-      return rows.map((r) => ({ articleId: r.articleId, v: db.dialect.readTime(r.v) }));
+      const { readTime } = db.dialect;
+      return rows.map((r) => ({
+        articleId: r.articleId as string,
+        v: readTime(r.v),
+        ...(opts.documents
+          ? {
+              document: {
+                id: r.articleId as string,
+                publicAt: r.publicAt === null ? null : readTime(r.publicAt),
+                summary: r.summary as string | null,
+                deps: r.deps as string | null,
+                shared: Number(r.shared) === 1,
+                validUntil: r.validUntil === null || r.validUntil === undefined ? null : readTime(r.validUntil),
+              },
+            }
+          : {}),
+      }));
     },
 
     /**

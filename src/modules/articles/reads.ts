@@ -8,7 +8,7 @@ import type { AuthorRepository } from '../authors/repository.ts';
 import type { SectionService } from '../sections/service.ts';
 import type { TagRepository } from '../tags/repository.ts';
 import { articleCacheDeps, type Assemble, hiddenLinks, isPublicAt, showsTokenOnlyLinks } from './assemble.ts';
-import { type ArticleDocuments, type DocumentRow, fullJson, usable } from './documents.ts';
+import { type ArticleDocuments, type DocumentRow, fullJson, type SummaryRow, usable } from './documents.ts';
 import { articleEtag } from './etag.ts';
 import type { FeedFilter, FeedRepository } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
@@ -83,26 +83,29 @@ export function createArticleReads(deps: ReadDeps) {
     return { json: JSON.stringify(article), etag: articleEtag(article), deps: articleCacheDeps(article) };
   }
 
-  /** Summaries for ids (in that order) as JSON texts, from documents where they can answer. */
-  async function summaries(ids: string[], hasToken: boolean): Promise<{ texts: Map<string, string>; deps: string[] }> {
+  /**
+   * Summaries for ids as JSON texts, from documents where they can answer (`known`: those the
+   * list query brought along; else they are looked up).
+   */
+  async function summaries(ids: string[], hasToken: boolean, known?: Map<string, SummaryRow>): Promise<{ texts: Map<string, string>; deps: string[] }> {
     const at = now();
-    const docs = await documents.byIds(ids);
+    const docs = known ?? (await documents.summaries(ids));
     const texts = new Map<string, string>();
     const cacheDeps: string[] = [];
     const missing: string[] = [];
     for (const id of ids) {
       const doc = docs.get(id);
-      if (doc && isPublicAt(doc, at) && usable(doc, at, hasToken)) {
+      if (doc && doc.publicAt !== null && doc.publicAt <= at && usable(doc, at, hasToken)) {
         texts.set(id, doc.summary!);
         cacheDeps.push(...doc.deps!.split(' '));
       } else missing.push(id);
     }
     if (missing.length > 0) {
       // Assembled whole (with the body), so that the public ones' documents can be stored.
-      const rows = await deps.articles.findByIds(missing);
+      const [rows, lookups] = await deps.articles.concurrently([() => deps.articles.findByIds(missing), () => documents.byIdsFull(missing)] as const);
       const built = (await assemble(rows, hasToken, true, at)) as ArticleDto[];
       for (const article of built) {
-        const doc = docs.get(article.id);
+        const doc = lookups.get(article.id);
         if (doc) keep(article, doc, hasToken, at);
         const { body: _body, ...summary } = article;
         texts.set(article.id, JSON.stringify(summary));
@@ -181,6 +184,7 @@ export function createArticleReads(deps: ReadDeps) {
       }
 
       let ids: string[];
+      let known: Map<string, SummaryRow> | undefined;
       let nextCursor: string | null = null;
       if (match !== undefined && query.sort === undefined) {
         if (cursor && cursor.k !== 'r') throw badCursor();
@@ -198,8 +202,9 @@ export function createArticleReads(deps: ReadDeps) {
           descending: sort.startsWith('-'),
           after: cursor && cursor.k === kind ? { v: cursor.v, id: cursor.id } : undefined,
           limit: limit + 1,
-        });
+        }, { documents: true });
         const page = rows.slice(0, limit);
+        known = new Map(page.map((r) => [r.articleId, r.document!]));
         const last = page.at(-1);
         if (rows.length > limit && last) nextCursor = encodeCursor({ k: kind, v: last.v, id: last.articleId });
         ids = page.map((r) => r.articleId);
@@ -207,7 +212,7 @@ export function createArticleReads(deps: ReadDeps) {
 
       const page: PageInfo = { limit, nextCursor };
       if (ids.length === 0) return empty(page);
-      const { texts, deps: shown } = await summaries(ids, hasToken);
+      const { texts, deps: shown } = await summaries(ids, hasToken, known);
       let items = ids.filter((id) => texts.has(id)).map((id) => texts.get(id)!);
       if (match !== undefined && query.q !== undefined) {
         // Each hit with its matching passage, the `snippet` field last (as the schema has it).

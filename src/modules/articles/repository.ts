@@ -5,6 +5,7 @@ import { alias as pgAlias } from 'drizzle-orm/pg-core';
 import { concurrently, type Database } from '../../db/database.ts';
 import { groupBy } from '../../db/group.ts';
 import type { articleRevisions as RevisionsTable, articles as ArticlesTable } from '../../db/schema.ts';
+import type { StoredBlock } from './schemas.ts';
 import { postgresSearch } from './search-postgres.ts';
 import { sqliteSearch } from './search-sqlite.ts';
 
@@ -84,14 +85,14 @@ export function createArticleRepository(db: Database) {
       );
     },
     async insert(row: ArticleInsert): Promise<void> {
-      await db.transaction(async () => void (await db.q.insert(articles).values({ ...row, ...search.indexColumns(row as Required<ArticleInsert>) })));
+      await db.transaction(async () => void (await db.q.insert(articles).values({ ...row, ...search.indexColumns(row as Required<ArticleInsert> & { body: StoredBlock[] }) })));
     },
     async setSecondarySections(articleId: string, sectionIds: string[]): Promise<void> {
       await replaceRows(articleSections, articleId, sectionIds.map((sectionId, position) => ({ articleId, sectionId, position })));
     },
     async update(row: ArticleInsert): Promise<void> {
       const { seq: _seq, id, ...rest } = row;
-      await db.transaction(async () => void (await db.q.update(articles).set({ ...rest, ...search.indexColumns(row as Required<ArticleInsert>) }).where(eq(articles.id, id))));
+      await db.transaction(async () => void (await db.q.update(articles).set({ ...rest, ...search.indexColumns(row as Required<ArticleInsert> & { body: StoredBlock[] }) }).where(eq(articles.id, id))));
     },
     async delete(id: string): Promise<boolean> {
       return db.transaction(async () => (await db.q.delete(articles).where(eq(articles.id, id)).returning({ id: articles.id })).length > 0);

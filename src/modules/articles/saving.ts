@@ -7,7 +7,6 @@ import type { ArticleDocuments } from './documents.ts';
 import { type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
 import type { ArticleDto, StoredBlock } from './schemas.ts';
-import { bodyText } from './search.ts';
 
 export interface ArticleRecord {
   id: string;
@@ -80,7 +79,6 @@ export function createArticleSaving(deps: SavingDeps) {
           subheadline: record.subheadline,
           summary: record.summary,
           body: record.body,
-          bodyText: bodyText(record.body),
           status: record.status,
           version: record.version,
           sectionId: record.sectionId,

@@ -8,7 +8,8 @@ import { sql } from 'drizzle-orm';
 import type { Q } from '../../db/database.ts';
 import { postgresDialect } from '../../db/dialects/postgres.ts';
 import type { SearchEngine } from './search.ts';
-import { foldWord, queryWords, WORD } from './search.ts';
+import { bodyText, foldWord, queryWords, WORD } from './search.ts';
+import type { StoredBlock } from './schemas.ts';
 
 const words = (text: string | null) => (text?.match(WORD) ?? []).map(foldWord).join(' ');
 const rank = sql.raw(`-ts_rank('{0, 0.1, 0.4, 1.0}', a.search, to_tsquery('simple', `);
@@ -37,7 +38,7 @@ export const postgresSearch: SearchEngine = {
     return {
       search: sql`setweight(to_tsvector('simple', ${words(row.headline)}), 'A')
         || setweight(to_tsvector('simple', ${`${words(row.subheadline)} ${words(row.summary)}`}), 'B')
-        || setweight(to_tsvector('simple', ${words(row.bodyText)}), 'C')`,
+        || setweight(to_tsvector('simple', ${words(bodyText(row.body))}), 'C')`,
     };
   },
 };

@@ -1,5 +1,6 @@
-// Full-text search on SQLite: the FTS5 table `articles_fts` (migrations/sqlite/0001_fts.sql,
-// kept in step by triggers), bm25 with headline 10, subheadline 5, summary 3, body 1.
+// Full-text search on SQLite: the contentless FTS5 table `articles_search`
+// (migrations/sqlite/0004_search_text_once.sql, kept in step by triggers that extract the
+// body's text from its JSON), bm25 with headline 10, subheadline 5, summary 3, body 1.
 import { sql, type SQL } from 'drizzle-orm';
 import type { Q } from '../../db/database.ts';
 import { sqliteDialect } from '../../db/dialects/sqlite.ts';
@@ -18,14 +19,14 @@ export const sqliteSearch: SearchEngine = {
   },
   matches(match) {
     return sql`f.article_id in (select a.id from articles a
-      where a.seq in (select rowid from articles_fts where articles_fts match ${match}))`;
+      where a.seq in (select rowid from articles_search where articles_search match ${match}))`;
   },
   candidates(q: Q, match: string, after: { r: number; s: number } | undefined, batch: number) {
     const page = after ? sql`where (rank, seq) > (${after.r}, ${after.s})` : sql``;
     return sqliteDialect.all<{ seq: number; rank: number }>(q, sql`
       select * from (
-        select rowid as seq, bm25(articles_fts, 10.0, 5.0, 3.0, 1.0) as rank
-        from articles_fts where articles_fts match ${match}
+        select rowid as seq, bm25(articles_search, 10.0, 5.0, 3.0, 1.0) as rank
+        from articles_search where articles_search match ${match}
       ) ${page}
       order by rank, seq
       limit ${batch}`);

@@ -46,7 +46,7 @@ export interface SearchEngine {
   /** Matching articles by rank (lower first), then seq, after a cursor. */
   candidates(q: Q, match: string, after: { r: number; s: number } | undefined, batch: number): Promise<{ seq: number; rank: number }[]>;
   /** Extra columns an article row is written with (PostgreSQL's search vector). */
-  indexColumns(row: { headline: string; subheadline: string | null; summary: string | null; bodyText: string }): Record<string, SQL>;
+  indexColumns(row: { headline: string; subheadline: string | null; summary: string | null; body: StoredBlock[] }): Record<string, SQL>;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
