@@ -12,6 +12,8 @@ import authPlugin, { requireToken } from './http/auth.ts';
 import cachingPlugin from './http/caching.ts';
 import { BadRequestError, ConflictError, ServiceUnavailableError, TooManyRequestsError } from './http/errors.ts';
 import idempotencyPlugin from './http/idempotency.ts';
+import metricsPlugin, { metricsRoutes, poolStatsOf } from './http/metrics.ts';
+import requestIdPlugin, { requestIdOf } from './http/request-id.ts';
 import responseCachePlugin from './http/response-cache.ts';
 import { openapiPlugin } from './http/openapi.ts';
 import problemPlugin, { frameworkErrorHandler } from './http/problem.ts';
@@ -27,6 +29,7 @@ import { sectionWriteRoutes } from './modules/sections/write-routes.ts';
 import { tokenRoutes } from './modules/tokens/routes.ts';
 import { articleRoutes } from './modules/articles/routes.ts';
 import { createArticleService } from './modules/articles/service.ts';
+import { articleDocuments } from './modules/articles/documents.ts';
 import { createAuthorRepository } from './modules/authors/repository.ts';
 import { authorRoutes } from './modules/authors/routes.ts';
 import { createAuthorService } from './modules/authors/service.ts';
@@ -70,6 +73,7 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
   const feed: FeedRepository = createFeedRepository(db);
   const articles = createArticleService({
     articles: articleRows,
+    documents: articleDocuments(db),
     feed,
     sections,
     sectionRows,
@@ -118,6 +122,8 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     serverFactory: (handler) =>
       http.createServer((req, res) => {
+        // Set here too, for the responses Fastify never sees (cache hits, 503 while closing).
+        res.setHeader('x-request-id', requestIdOf(req));
         try {
           if (serveCached?.(req, res)) return;
         } catch {
@@ -126,6 +132,8 @@ export async function buildApp(deps: AppDeps) {
         handler(req, res);
       }),
     logger: deps.logger ?? { level: config.LOG_LEVEL },
+    // The request's id (`reqId` on each of its log lines): X-Request-Id when valid, else a UUID.
+    genReqId: requestIdOf,
     bodyLimit: config.CMS_MAX_BODY_BYTES,
     return503OnClosing: true,
     // Long enough for every valid id and slug, so validation (400) names the bad field.
@@ -153,6 +161,7 @@ export async function buildApp(deps: AppDeps) {
     parseJson(request, decoded, done);
   });
 
+  await app.register(requestIdPlugin);
   await app.register(problemPlugin, {
     translate: (error) => {
       if (db.dialect.isUnavailable(error)) return new ServiceUnavailableError(5);
@@ -171,13 +180,16 @@ export async function buildApp(deps: AppDeps) {
     await redis.connect().catch((err) => app.log.warn({ err }, 'redis unreachable at start; rate limits fail open until it answers'));
     app.addHook('onClose', async () => void redis?.disconnect());
   }
+  // Documents built by reads are stored after their responses: stored before the database closes.
+  app.addHook('onClose', () => services.articles.documents.settle());
   await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace: 'newsroom-cms:rate:', skipOnError: true } : {}) });
   const authFailures = app.createRateLimit({
     max: config.CMS_RATE_LIMIT_AUTH_FAILURES,
     timeWindow: 60_000,
     keyGenerator: (request) => `auth:${request.ip}`,
   });
-  await app.register(authPlugin, { tokens: services.tokens, failures: authFailures });
+  await app.register(authPlugin, { authenticator: services.tokens, failures: authFailures });
+  await app.register(metricsPlugin, { pool: poolStatsOf(db) });
   await app.register(cachingPlugin, { publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
   if (config.CMS_RESPONSE_CACHE_BYTES > 0) {
     const changes =
@@ -197,6 +209,7 @@ export async function buildApp(deps: AppDeps) {
         };
       },
       checkNow: () => changes.checkNow(),
+      observer: app.metrics.observeResponseCache(),
     });
     serveCached = (req, res) => app.serveCached(req, res);
   }
@@ -205,6 +218,7 @@ export async function buildApp(deps: AppDeps) {
 
   const publicUrl = services.publicUrl;
   await app.register(healthRoutes, { db });
+  if (!config.CMS_METRICS_ADDRESS) await app.register(metricsRoutes);
   await app.register(articleRoutes, { articles: services.articles, publicUrl });
   await app.register(sectionRoutes, { sections: services.sections, publicUrl });
   await app.register(authorRoutes, { authors: services.authors, publicUrl });

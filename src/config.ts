@@ -5,6 +5,18 @@ import { z } from 'zod';
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const positiveInt = z.coerce.number().int().positive();
 
+/** `host:port`, the host a name or an IPv4 address, or an IPv6 address in brackets (`[::1]:9464`). */
+const HOST_PORT = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/;
+
+/** A `host:port` split in two, or null when it is not one (CMS_METRICS_ADDRESS). */
+export function parseHostPort(address: string): { host: string; port: number } | null {
+  const match = HOST_PORT.exec(address);
+  if (!match || Number(match[3]) > 65535) return null;
+  return { host: match[1] ?? match[2]!, port: Number(match[3]) };
+}
+
+const hostPort = z.string().refine((s) => parseHostPort(s) !== null, 'must be host:port, e.g. 127.0.0.1:9464 or [::1]:9464');
+
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on'),
@@ -21,6 +33,7 @@ export const ConfigSchema = z.object({
   CMS_RATE_LIMIT_AUTH_FAILURES: positiveInt.default(30).describe('Failed authentications per minute per client address (429 above)'),
   CMS_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024).describe('Memory for cached public GET responses (0: off)'),
   CMS_PUBLIC_MAX_AGE: z.coerce.number().int().min(0).default(60).describe('max-age (s) of public responses'),
+  CMS_METRICS_ADDRESS: hostPort.optional().describe('Serve GET /metrics on this host:port without a token, instead of on the main port behind an admin token'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -4,6 +4,7 @@ import { bootstrap } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { closeDatabase } from './db/database.ts';
 import { DatabaseUnreachableError } from './db/dialects/postgres.ts';
+import { listenMetrics, type MetricsListener } from './http/metrics.ts';
 
 let started: Awaited<ReturnType<typeof bootstrap>>;
 const config = (() => {
@@ -34,10 +35,12 @@ if (adminToken) {
 }
 
 let closing = false;
+let metrics: MetricsListener | null = null;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, 'shutting down');
+  await metrics?.close();
   await app.close();
   await closeDatabase(db);
   process.exit(0);
@@ -46,3 +49,8 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ port: config.PORT, host: config.HOST });
+// GET /metrics on an address of its own, without a token (and then not on the main port).
+if (config.CMS_METRICS_ADDRESS) {
+  metrics = await listenMetrics(app, config.CMS_METRICS_ADDRESS);
+  app.log.info({ address: metrics.address }, 'metrics listening');
+}

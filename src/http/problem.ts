@@ -1,6 +1,7 @@
 // Every failure leaves the service as RFC 9457 problem+json: typed errors, validation
 // errors from zod, Fastify's own errors (bad JSON, wrong content type, body too large) and
-// anything unexpected (logged, shown as a bare 500 with no detail).
+// anything unexpected (logged, shown as a bare 500 with no detail). Each names the request's
+// id (`requestId`: the `X-Request-Id` header, `reqId` on the request's log lines).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -24,6 +25,9 @@ export const ProblemSchema = z
     status: z.number().int().min(400).max(599),
     detail: z.string().optional(),
     errors: z.array(FieldErrorSchema).optional().describe('Every failing field, when input was at fault'),
+    requestId: z
+      .string()
+      .describe('The id of the request, also in the `X-Request-Id` response header and as `reqId` on every log line of the request (the caller’s own `X-Request-Id` when it is 1–128 visible ASCII characters): quote it when reporting a problem'),
   })
   .meta({
     id: 'Problem',
@@ -38,11 +42,14 @@ export const ProblemSchema = z
           { in: 'body', path: 'headline', message: 'Must not be empty' },
           { in: 'body', path: 'body.0.text', message: 'Invalid input: expected string, received number' },
         ],
+        requestId: '0b7e4a7c-3f9d-4c55-9a0e-6d8f2b1c4e21',
       },
     ],
   });
 
 export type Problem = z.infer<typeof ProblemSchema>;
+/** A problem as the handlers make it; sendProblem adds the request's id. */
+type ProblemBody = Omit<Problem, 'requestId'>;
 
 const LOCATIONS: Record<string, ErrorLocation> = {
   body: 'body',
@@ -80,7 +87,7 @@ export function fieldErrorsFromIssues(issues: ZodIssueLike[], where: ErrorLocati
   return out;
 }
 
-function toProblem(error: FastifyError | HttpProblem | Error): { problem: Problem; headers: Record<string, string> } {
+function toProblem(error: FastifyError | HttpProblem | Error): { problem: ProblemBody; headers: Record<string, string> } {
   if (error instanceof HttpProblem) {
     return {
       problem: {
@@ -125,13 +132,15 @@ function toProblem(error: FastifyError | HttpProblem | Error): { problem: Proble
   };
 }
 
-export function sendProblem(reply: FastifyReply, problem: Problem, headers: Record<string, string> = {}) {
+export function sendProblem(reply: FastifyReply, problem: ProblemBody, headers: Record<string, string> = {}) {
+  const requestId = reply.request.id;
   return reply
     .code(problem.status)
     .headers(headers)
     .header('cache-control', 'no-store')
+    .header('x-request-id', requestId)
     .type('application/problem+json; charset=utf-8')
-    .send(problem);
+    .send({ ...problem, requestId } satisfies Problem);
 }
 
 export interface ProblemOptions {

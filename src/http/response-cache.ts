@@ -21,9 +21,29 @@ interface Entry {
   headers: Record<string, string>;
   deps: string[];
   validUntil: number;
+  /** The URL pattern of the route that made it (for metrics). */
+  route: string;
 }
 
 const KEPT_HEADERS = ['content-type', 'etag', 'cache-control', 'link', 'vary'];
+
+/**
+ * What the cache reports to whoever counts it (metrics.ts implements it; the cache knows no
+ * metrics library).
+ */
+export interface ResponseCacheObserver {
+  /**
+   * A request answered from the cache, by the route that made the entry. `direct`: answered on
+   * the Node server before Fastify saw it, so no Fastify hook counts or times that request.
+   */
+  hit(route: string, direct?: { method: string; statusCode: number; seconds: number }): void;
+  /** A cacheable request (anonymous GET or HEAD) the cache could not answer. */
+  miss(): void;
+  /** An entry removed to make room (`capacity`), or because a change or a due publication made it stale. */
+  evicted(reason: 'capacity' | 'invalidated'): void;
+  /** Given once: reads the cache's current size (for gauges read when scraped). */
+  measure(size: () => { entries: number; bytes: number; maxBytes: number }): void;
+}
 
 export interface ResponseCacheOptions {
   maxBytes: number;
@@ -34,6 +54,7 @@ export interface ResponseCacheOptions {
   subscribe: (listener: (keys: string[]) => void) => () => void;
   /** Applies changes committed elsewhere, when that can be done synchronously (SQLite). */
   checkNow: () => void;
+  observer: ResponseCacheObserver;
 }
 
 declare module 'fastify' {
@@ -54,12 +75,15 @@ declare module 'fastify' {
 
 export default fp(
   async function responseCachePlugin(app: FastifyInstance, opts: ResponseCacheOptions) {
+    const observer = opts.observer;
     /** url → entry; and key → urls of the entries that depend on it. */
     const byDep = new Map<string, Set<string>>();
     const cache = new LRUCache<string, Entry>({
       maxSize: opts.maxBytes,
       sizeCalculation: (e) => e.payload.byteLength + 200,
-      dispose: (entry, url) => {
+      dispose: (entry, url, reason) => {
+        if (reason === 'evict') observer.evicted('capacity');
+        else if (reason === 'delete') observer.evicted('invalidated');
         for (const dep of entry.deps) {
           const urls = byDep.get(dep);
           urls?.delete(url);
@@ -104,6 +128,7 @@ export default fp(
       done();
     });
     refreshHorizon();
+    observer.measure(() => ({ entries: cache.size, bytes: cache.calculatedSize, maxBytes: opts.maxBytes }));
 
     app.decorateRequest('cacheKey', null);
     app.decorateRequest('cacheDeps', null);
@@ -125,16 +150,18 @@ export default fp(
       entry.headers.etag !== undefined && ifNoneMatchHits(headers['if-none-match'], entry.headers.etag);
 
     app.decorate('serveCached', (req: IncomingMessage, res: ServerResponse): boolean => {
+      const started = performance.now();
       const entry = hit(req.method, req.url, req.headers);
       if (!entry) return false;
       if (notModified(entry, req.headers)) {
         const { 'content-type': _type, ...headers } = entry.headers;
         res.writeHead(304, { ...headers, 'x-cache': 'hit' });
         res.end();
-        return true;
+      } else {
+        res.writeHead(200, { ...entry.headers, 'x-cache': 'hit', 'content-length': entry.payload.byteLength });
+        res.end(req.method === 'HEAD' ? undefined : entry.payload);
       }
-      res.writeHead(200, { ...entry.headers, 'x-cache': 'hit', 'content-length': entry.payload.byteLength });
-      res.end(req.method === 'HEAD' ? undefined : entry.payload);
+      observer.hit(entry.route, { method: req.method!, statusCode: res.statusCode, seconds: (performance.now() - started) / 1000 });
       return true;
     });
 
@@ -145,6 +172,7 @@ export default fp(
       if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization !== undefined) return done();
       const entry = hit(request.method, request.url, request.headers);
       if (entry) {
+        observer.hit(entry.route);
         reply.headers(entry.headers).header('x-cache', 'hit');
         // Revalidation of a cached entry: answer 304 without touching the body at all.
         if (notModified(entry, request.headers)) {
@@ -155,6 +183,7 @@ export default fp(
         reply.send(entry.payload);
         return;
       }
+      observer.miss();
       request.cacheKey = request.url;
       request.cacheEpoch = epoch;
       done();
@@ -170,7 +199,8 @@ export default fp(
       }
       const url = request.cacheKey;
       const deps = request.cacheDeps ?? ['public'];
-      cache.set(url, { payload: Buffer.from(payload), headers, deps, validUntil });
+      // A 200 always comes from a route, which has a URL pattern.
+      cache.set(url, { payload: Buffer.from(payload), headers, deps, validUntil, route: request.routeOptions.url! });
       for (const dep of deps) {
         let urls = byDep.get(dep);
         if (!urls) byDep.set(dep, (urls = new Set()));

@@ -1,11 +1,11 @@
-// Every failure is RFC 9457 problem+json: { type, title, status, detail, errors? }, never a
+// Every failure is RFC 9457 problem+json: { type, title, status, detail, errors?, requestId }, never a
 // stack trace, never a bare Fastify error; 401s carry WWW-Authenticate: Bearer.
 import t, { type Test } from 'tap';
 import { addArticle, build, SEED_SLUG } from '../helper.ts';
 
 type Res = { statusCode: number; headers: Record<string, unknown>; body: string; json(): any };
 
-const PROBLEM_KEYS = ['detail', 'status', 'title', 'type'];
+const PROBLEM_KEYS = ['detail', 'requestId', 'status', 'title', 'type'];
 
 /** Asserts the response is exactly a problem document with this status; returns it. */
 function assertProblem(t: Test, res: Res, status: number, title?: string) {
@@ -27,7 +27,7 @@ function assertProblem(t: Test, res: Res, status: number, title?: string) {
   t.strictSame(
     keys.filter((k) => k !== 'errors'),
     PROBLEM_KEYS,
-    'type, title, status, detail and nothing else but errors',
+    'type, title, status, detail, requestId and nothing else but errors',
   );
   t.equal(body.status, status, 'status in the body');
   t.match(body.type, /^[a-z][a-z0-9+.-]*:\S+$/, 'type is a URI');

@@ -66,8 +66,9 @@ t.test('non-public articles are absent from the public list and 404 by id and sl
   }
 
   // A 404 for a hidden article looks exactly like one for an article that never existed.
-  const missing = await get(b, '/v1/articles/0190b0b0-0000-7000-8000-000000000000');
-  const draft = await get(b, `/v1/articles/${h.draft.id}`);
+  // (The same request id for both: each problem names its request's.)
+  const missing = await get(b, '/v1/articles/0190b0b0-0000-7000-8000-000000000000', { 'x-request-id': 'same' });
+  const draft = await get(b, `/v1/articles/${h.draft.id}`, { 'x-request-id': 'same' });
   t.strictSame(missing.json(), draft.json(), 'a hidden article is indistinguishable from a missing one');
 });
 
