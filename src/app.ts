@@ -198,6 +198,7 @@ export async function buildApp(deps: AppDeps) {
     if (!deps.changes) app.addHook('onClose', async () => changes.close());
     await app.register(responseCachePlugin, {
       maxBytes: config.CMS_RESPONSE_CACHE_BYTES,
+      maxEntries: config.CMS_RESPONSE_CACHE_ENTRIES,
       now: deps.now ?? Date.now,
       nextPublicAt: (at) => services.feed.nextPublicAt(at),
       subscribe: (listener) => {

@@ -31,7 +31,8 @@ export const ConfigSchema = z.object({
   CMS_PUBLIC_URL: z.url().optional().describe('Public origin, for absolute URLs in Link headers'),
   CMS_RATE_LIMIT_WRITES: positiveInt.default(300).describe('Write requests per minute per token (429 above)'),
   CMS_RATE_LIMIT_AUTH_FAILURES: positiveInt.default(30).describe('Failed authentications per minute per client address (429 above)'),
-  CMS_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(64 * 1024 * 1024).describe('Memory for cached public GET responses (0: off)'),
+  CMS_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(128 * 1024 * 1024).describe('Memory for cached public GET responses (0: off)'),
+  CMS_RESPONSE_CACHE_ENTRIES: z.coerce.number().int().min(1).default(50_000).describe('Most responses the cache holds (whichever of this and the bytes comes first)'),
   CMS_PUBLIC_MAX_AGE: z.coerce.number().int().min(0).default(60).describe('max-age (s) of public responses'),
   CMS_METRICS_ADDRESS: hostPort.optional().describe('Serve GET /metrics on this host:port without a token, instead of on the main port behind an admin token'),
 });

@@ -47,6 +47,8 @@ export interface ResponseCacheObserver {
 
 export interface ResponseCacheOptions {
   maxBytes: number;
+  /** Most entries held (the cache is sized by what it holds as well as by bytes). */
+  maxEntries?: number;
   now: () => number;
   /** The earliest time after `now` at which some article becomes public, or null. */
   nextPublicAt: (now: number) => Promise<number | null>;
@@ -80,6 +82,7 @@ export default fp(
     const byDep = new Map<string, Set<string>>();
     const cache = new LRUCache<string, Entry>({
       maxSize: opts.maxBytes,
+      ...(opts.maxEntries ? { max: opts.maxEntries } : {}),
       sizeCalculation: (e) => e.payload.byteLength + 200,
       dispose: (entry, url, reason) => {
         if (reason === 'evict') observer.evicted('capacity');

@@ -145,3 +145,14 @@ t.test('over a real socket, hits are answered before routing and are never stale
   t.equal(unpublished.status, 200);
   t.equal((await fetch(base + url)).status, 404, 'gone for the public at once');
 });
+
+t.test('the cache holds at most CMS_RESPONSE_CACHE_ENTRIES responses (least recently used go first)', async (t) => {
+  const b = await build(t, { config: { CMS_RESPONSE_CACHE_ENTRIES: 2 } });
+  const a = await addArticle(b);
+  const c = await addArticle(b);
+  const urls = [`/v1/articles/slug/${SEED_SLUG}`, `/v1/articles/${a.id}`, `/v1/articles/${c.id}`];
+  for (const url of urls) t.equal((await b.app.inject({ url })).statusCode, 200);
+  t.equal((await b.app.inject({ url: urls[2]! })).headers['x-cache'], 'hit', 'the newest is held');
+  t.equal((await b.app.inject({ url: urls[1]! })).headers['x-cache'], 'hit', 'and the one before');
+  t.equal((await b.app.inject({ url: urls[0]! })).headers['x-cache'], undefined, 'the third one back was let go');
+});
