@@ -17,8 +17,30 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import * as schema from '../schema.ts';
 import { changeTracking, type Database as Db, type Dialect, type Q, type TxContext } from '../database.ts';
 
+/**
+ * Statements prepared once per connection: `prepare` is wrapped to return the statement made
+ * for the same SQL text before (Drizzle's builder and raw queries both go through it), as
+ * better-sqlite3's prepare costs more than running a small indexed query. A reused reader is
+ * put back in object mode (Drizzle switches a statement to raw mode when it maps columns).
+ */
+function preparedOnce(sqlite: Database.Database): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const statements = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = statements.get(source);
+    if (!statement) {
+      // The shapes a repository builds are few; a bound keeps a misuse from growing forever.
+      if (statements.size >= 2000) statements.clear();
+      statement = prepare(source);
+      statements.set(source, statement);
+    } else if (statement.reader) statement.raw(false);
+    return statement;
+  }) as typeof sqlite.prepare;
+}
+
 function connect(file: string): Database.Database {
   const sqlite = new Database(file);
+  preparedOnce(sqlite);
   sqlite.pragma('journal_mode = WAL');
   // FULL: a write acknowledged to a client survives a power cut, not only a process crash.
   sqlite.pragma('synchronous = FULL');
@@ -27,28 +49,18 @@ function connect(file: string): Database.Database {
   return sqlite;
 }
 
-const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
-
 export const sqliteDialect: Dialect = {
   engine: 'sqlite',
   time: (ms) => ms,
   readTime: (value) => value as number,
   notForIndex: (column) => `+${column}`,
   jsonText: (column) => column,
-  // Raw queries are compiled by Drizzle and prepared once per connection (the SQL text is the
-  // key; the few shapes a repository builds are bounded): better-sqlite3's prepare costs more
-  // than running a small indexed query.
+  // Raw queries are compiled by Drizzle and run on the connection's statement, prepared once
+  // (preparedOnce above).
   async all<T>(q: Q, query: SQL): Promise<T[]> {
     const { session, dialect } = q as unknown as { session: { client: Database.Database }; dialect: { sqlToQuery(s: SQL): { sql: string; params: unknown[] } } };
     const { sql: text, params } = dialect.sqlToQuery(query);
-    let cache = statements.get(session.client);
-    if (!cache) statements.set(session.client, (cache = new Map()));
-    let statement = cache.get(text);
-    if (!statement) {
-      if (cache.size >= 1000) cache.clear();
-      statement = session.client.prepare(text);
-      cache.set(text, statement);
-    }
+    const statement = session.client.prepare(text);
     if (statement.reader) return statement.all(...params) as T[];
     statement.run(...params);
     return [];
