@@ -14,6 +14,19 @@ export interface ListBody {
   page?: { nextCursor: string | null };
 }
 
+/**
+ * A list the service serialized itself (JSON text spliced from stored documents): sent as it
+ * is, so the 200 schema only describes it in the spec; its `page` sets the `Link` as a body's.
+ */
+export interface SerializedList {
+  json: string;
+  page?: { nextCursor: string | null };
+}
+
+function isSerialized(body: ListBody | SerializedList): body is SerializedList {
+  return typeof (body as Partial<SerializedList>).json === 'string';
+}
+
 export interface ListRoute<Q extends z.ZodType, R extends z.ZodType<ListBody>, P extends z.ZodType> {
   url: string;
   operationId: string;
@@ -33,9 +46,10 @@ export interface ListRoute<Q extends z.ZodType, R extends z.ZodType<ListBody>, P
   publicUrl?: string;
   /**
    * The one service call. It may also set headers on `reply` or `request.cacheDeps` (what a
-   * cached copy depends on); the `Link` header is set from the returned `page`.
+   * cached copy depends on); the `Link` header is set from the returned `page`. It returns the
+   * body, or a `SerializedList` when the service built the JSON text.
    */
-  list: (request: FastifyRequest<{ Querystring: z.output<Q>; Params: z.output<P> }>, reply: FastifyReply) => Promise<z.output<R>>;
+  list: (request: FastifyRequest<{ Querystring: z.output<Q>; Params: z.output<P> }>, reply: FastifyReply) => Promise<z.output<R> | SerializedList>;
 }
 
 export function listRoute<Q extends z.ZodType, R extends z.ZodType<ListBody>, P extends z.ZodType = z.ZodNever>(
@@ -62,7 +76,7 @@ export function listRoute<Q extends z.ZodType, R extends z.ZodType<ListBody>, P 
     handler: async (request, reply) => {
       const body = await list(request as FastifyRequest as FastifyRequest<{ Querystring: z.output<Q>; Params: z.output<P> }>, reply);
       if (body.page) setNextLink(request, reply, body.page.nextCursor, publicUrl);
-      return body;
+      return isSerialized(body) ? reply.type('application/json; charset=utf-8').send(body.json) : body;
     },
   });
 }

@@ -1,5 +1,5 @@
 // listRoute() on a bare Fastify: what it declares, the `Link` it sets, and the options only
-// some lists use (params, an onRequest check, extra headers from `list`).
+// some lists use (params, an onRequest check, extra headers from `list`, JSON text built by the service).
 import Fastify, { type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import t, { type Test } from 'tap';
@@ -52,6 +52,20 @@ async function appWithList(t: Test) {
       response: z.object({ data: z.array(z.string()) }),
       list: async () => ({ data: ITEMS }),
     });
+    // JSON text the service built, sent as it is, still linked from its `page`.
+    listRoute(scope, {
+      url: '/v1/serialized',
+      operationId: 'listSerialized',
+      tags: ['groups'],
+      summary: 'Serialized',
+      description: 'Built by the service.',
+      querystring: z.strictObject({ cursor: z.string().optional() }),
+      response: pageOf(z.string(), 'SerializedList'),
+      list: async (request) => {
+        const nextCursor = request.query.cursor === undefined ? '1' : null;
+        return { json: `{ "data": ["a"], "page": { "limit": 1, "nextCursor": ${JSON.stringify(nextCursor)} } }`, page: { nextCursor } };
+      },
+    });
   });
   t.teardown(() => app.close());
   return { app, routes };
@@ -92,4 +106,16 @@ t.test('onRequest answers before validation', async (t) => {
   const denied = await app.inject({ url: '/v1/groups/g1/items?bogus=1', headers: { 'x-deny': '1' } });
   t.equal(denied.statusCode, 401);
   t.equal(denied.json().detail, 'Denied before validation.');
+});
+
+t.test('sends JSON text from the service as it is, with the Link from its page', async (t) => {
+  const { app } = await appWithList(t);
+  const first = await app.inject({ url: '/v1/serialized' });
+  t.equal(first.statusCode, 200);
+  t.equal(first.headers['content-type'], 'application/json; charset=utf-8');
+  t.equal(first.body, '{ "data": ["a"], "page": { "limit": 1, "nextCursor": "1" } }', 'not re-serialized');
+  t.match(first.headers.link, /\/v1\/serialized\?cursor=1>; rel="next"$/);
+  const last = await app.inject({ url: '/v1/serialized?cursor=1' });
+  t.strictSame(last.json(), { data: ['a'], page: { limit: 1, nextCursor: null } });
+  t.notOk(last.headers.link);
 });

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireToken } from '../../http/auth.ts';
 import { idParams } from '../../http/common-schemas.ts';
-import { setNextLink } from '../../http/pagination.ts';
+import { listRoute } from '../../http/list-route.ts';
 import { problems } from '../../http/responses.ts';
 import { articleEtag, type ArticleEditor } from './editor-service.ts';
 import {
@@ -147,28 +147,24 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
     async (request, reply) => withEtag(reply, await opts.editor.archive(request.params.id, requireToken(request), request.headers['if-match'])),
   );
 
-  app.get(
-    '/v1/articles/:id/revisions',
-    {
-      schema: {
-        operationId: 'listArticleRevisions',
-        tags: ['articles'],
-        summary: 'List an article’s revisions, newest first',
-        description:
-          'Token only. Each change (create, patch, publish, unpublish, archive, restore) stored one, with the token name that made it.',
-        security: secured,
-        params: idParams,
-        querystring: RevisionListQuery,
-        response: { 200: RevisionListSchema, ...problems(400, 401, 404) },
-      },
-    },
-    async (request, reply) => {
+  listRoute(app, {
+    url: '/v1/articles/:id/revisions',
+    operationId: 'listArticleRevisions',
+    tags: ['articles'],
+    summary: 'List an article’s revisions, newest first',
+    description:
+      'Token only. Each change (create, patch, publish, unpublish, archive, restore) stored one, with the token name that made it.',
+    security: secured,
+    params: idParams,
+    querystring: RevisionListQuery,
+    response: RevisionListSchema,
+    problems: [404],
+    publicUrl: opts.publicUrl,
+    list: async (request) => {
       requireToken(request);
-      const page = await opts.editor.revisions(request.params.id, request.query);
-      setNextLink(request, reply, page.page.nextCursor, opts.publicUrl);
-      return page;
+      return opts.editor.revisions(request.params.id, request.query);
     },
-  );
+  });
 
   app.get(
     '/v1/articles/:id/revisions/:revision',
