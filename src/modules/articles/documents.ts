@@ -34,6 +34,8 @@ export interface SummaryRow {
   id: string;
   publicAt: number | null;
   summary: string | null;
+  /** The full article's ETag (it changes with everything the summary shows). */
+  etag: string | null;
   deps: string | null;
   shared: boolean;
   validUntil: number | null;
@@ -146,7 +148,7 @@ function createArticleDocuments(db: Database) {
       if (ids.length === 0) return new Map();
       const rows = await dialect.all<Record<string, unknown>>(db.q, sql`
         select d.article_id as id, (select f.public_at from article_feed f where f.feed_key = 'all' and f.article_id = d.article_id) as "publicAt",
-          d.summary as summary, d.deps as deps, d.shared as shared, d.valid_until as "validUntil"
+          d.summary as summary, d.etag as etag, d.deps as deps, d.shared as shared, d.valid_until as "validUntil"
         from article_docs d where d.article_id in (${idList(ids)})`);
       return new Map(
         rows.map((r) => [
@@ -155,6 +157,7 @@ function createArticleDocuments(db: Database) {
             id: r.id as string,
             publicAt: r.publicAt === null ? null : dialect.readTime(r.publicAt),
             summary: r.summary as string | null,
+            etag: r.etag as string | null,
             deps: r.deps as string | null,
             shared: Number(r.shared) === 1,
             validUntil: r.validUntil === null ? null : dialect.readTime(r.validUntil),

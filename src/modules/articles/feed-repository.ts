@@ -103,7 +103,7 @@ export function createFeedRepository(db: Database) {
       }
       const dir = sql.raw(order.descending ? 'desc' : 'asc');
       const docs = opts.documents
-        ? { columns: sql`, f.public_at as "publicAt", d.summary as summary, d.deps as deps, d.shared as shared, d.valid_until as "validUntil"`, join: sql`left join article_docs d on d.article_id = f.article_id` }
+        ? { columns: sql`, f.public_at as "publicAt", d.summary as summary, d.etag as etag, d.deps as deps, d.shared as shared, d.valid_until as "validUntil"`, join: sql`left join article_docs d on d.article_id = f.article_id` }
         : { columns: sql``, join: sql`` };
       const rows = await db.dialect.all<Record<string, unknown>>(db.q, sql`
         select f.article_id as "articleId", ${col} as v${docs.columns} from article_feed f ${docs.join}
@@ -120,6 +120,7 @@ export function createFeedRepository(db: Database) {
                 id: r.articleId as string,
                 publicAt: r.publicAt === null ? null : readTime(r.publicAt),
                 summary: r.summary as string | null,
+                etag: r.etag as string | null,
                 deps: r.deps as string | null,
                 shared: Number(r.shared) === 1,
                 validUntil: r.validUntil === null || r.validUntil === undefined ? null : readTime(r.validUntil),
@@ -130,41 +131,57 @@ export function createFeedRepository(db: Database) {
     },
 
     /**
-     * One page of search hits by relevance (bm25: headline 10, subheadline 5, summary 3, body 1).
-     * The FTS index ranks its hits on its own (fast, in C); the filters and the visibility rule
-     * are then applied to batches of candidates, in rank order, until the page is full. Joining
+     * One page of search hits: window by window (`engine.window` articles by `seq`, the newest
+     * window first), by relevance within each (bm25: headline 10, subheadline 5, summary 3,
+     * body 1). The FTS index ranks the hits of the windows asked for on its own (fast, in C);
+     * the filters and the visibility rule are then applied to batches of candidates, in order,
+     * until the page is full. Ranking every hit of a common word costs time in proportion to
+     * the archive; a window bounds it. When a window has too few hits, the next query spans
+     * twice as many windows (rare words: few queries down to the oldest article). Joining
      * every hit to its feed row before ranking costs ~7× more on a common word.
      */
     async search(filter: FeedFilter & { match: string }, after: { r: number; s: number } | undefined, limit: number) {
       const hits: { articleId: string; seq: number; rank: number }[] = [];
+      const size = engine.window;
+      // The newest window: the cursor's, or that of the newest article (-1: none).
+      const [newest] = after ? [{ m: after.s }] : await db.dialect.all<{ m: number }>(db.q, sql`select coalesce(max(seq), -1) as m from articles`);
+      let top = Math.floor(Number(newest!.m) / size);
       let cursor = after;
-      let batch = Math.max(32, limit * 4);
-      for (;;) {
-        const candidates = await engine.candidates(db.q, filter.match, cursor, batch);
-        if (candidates.length === 0) return hits;
-        const seqs = candidates.map((c) => c.seq);
-        // `cross join … on` keeps SQLite's planner on this join order (articles by seq first);
-        // PostgreSQL allows no ON after CROSS JOIN (a syntax error) and needs no hint: `join`.
-        const join = sql.raw(db.engine === 'sqlite' ? 'cross join' : 'join');
-        const kept = new Map(
-          (
-            await db.dialect.all<{ seq: number; articleId: string }>(db.q, sql`
-              select a.seq as seq, a.id as "articleId" from articles a
-              ${join} article_feed f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
-              where a.seq in (${sql.join(seqs.map((q) => sql`${q}`), sql`, `)})
-                ${sql.join(conditions(db, filter).map((c) => sql` and ${c}`), sql``)}`)
-          ).map((row) => [row.seq, row.articleId]),
-        );
-        for (const c of candidates) {
-          const articleId = kept.get(c.seq);
-          if (articleId !== undefined) hits.push({ articleId, seq: c.seq, rank: c.rank });
-          if (hits.length === limit) return hits;
+      let windows = 1;
+      // `cross join … on` keeps SQLite's planner on this join order (articles by seq first);
+      // PostgreSQL allows no ON after CROSS JOIN (a syntax error) and needs no hint: `join`.
+      const join = sql.raw(db.engine === 'sqlite' ? 'cross join' : 'join');
+      while (top >= 0) {
+        const span = { from: Math.max(0, top - windows + 1) * size, to: (top + 1) * size, window: size };
+        let batch = Math.max(32, limit * 4);
+        for (;;) {
+          const candidates = await engine.candidates(db.q, filter.match, span, cursor, batch);
+          if (candidates.length === 0) break;
+          const seqs = candidates.map((c) => c.seq);
+          const kept = new Map(
+            (
+              await db.dialect.all<{ seq: number; articleId: string }>(db.q, sql`
+                select a.seq as seq, a.id as "articleId" from articles a
+                ${join} article_feed f on f.feed_key = ${filter.keys[0]!} and f.article_id = a.id
+                where a.seq in (${sql.join(seqs.map((q) => sql`${q}`), sql`, `)})
+                  ${sql.join(conditions(db, filter).map((c) => sql` and ${c}`), sql``)}`)
+            ).map((row) => [row.seq, row.articleId]),
+          );
+          for (const c of candidates) {
+            const articleId = kept.get(c.seq);
+            if (articleId !== undefined) hits.push({ articleId, seq: c.seq, rank: c.rank });
+            if (hits.length === limit) return hits;
+          }
+          if (candidates.length < batch) break;
+          const last = candidates.at(-1)!;
+          cursor = { r: last.rank, s: last.seq };
+          batch = Math.min(batch * 4, 4096);
         }
-        if (candidates.length < batch) return hits;
-        const last = candidates.at(-1)!;
-        cursor = { r: last.rank, s: last.seq };
-        batch = Math.min(batch * 4, 4096);
+        cursor = undefined;
+        top = Math.floor(span.from / size) - 1;
+        windows *= 2;
       }
+      return hits;
     },
 
     /** The earliest publication time after `now` (a scheduled article becoming public), or null. */

@@ -9,6 +9,7 @@ import type { SectionService } from '../sections/service.ts';
 import type { TagRepository } from '../tags/repository.ts';
 import { articleCacheDeps, type Assemble, hiddenLinks, isPublicAt, showsTokenOnlyLinks } from './assemble.ts';
 import { type ArticleDocuments, type DocumentRow, fullJson, type SummaryRow, usable } from './documents.ts';
+import { etagOf } from '../../http/caching.ts';
 import { articleEtag } from './etag.ts';
 import type { FeedFilter, FeedRepository } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
@@ -87,16 +88,18 @@ export function createArticleReads(deps: ReadDeps) {
    * Summaries for ids as JSON texts, from documents where they can answer (`known`: those the
    * list query brought along; else they are looked up).
    */
-  async function summaries(ids: string[], hasToken: boolean, known?: Map<string, SummaryRow>): Promise<{ texts: Map<string, string>; deps: string[] }> {
+  async function summaries(ids: string[], hasToken: boolean, known?: Map<string, SummaryRow>): Promise<{ texts: Map<string, string>; etags: Map<string, string>; deps: string[] }> {
     const at = now();
     const docs = known ?? (await documents.summaries(ids));
     const texts = new Map<string, string>();
+    const etags = new Map<string, string>();
     const cacheDeps: string[] = [];
     const missing: string[] = [];
     for (const id of ids) {
       const doc = docs.get(id);
       if (doc && doc.publicAt !== null && doc.publicAt <= at && usable(doc, at, hasToken)) {
         texts.set(id, doc.summary!);
+        etags.set(id, doc.etag!);
         cacheDeps.push(...doc.deps!.split(' '));
       } else missing.push(id);
     }
@@ -109,10 +112,11 @@ export function createArticleReads(deps: ReadDeps) {
         if (doc) keep(article, doc, hasToken, at);
         const { body: _body, ...summary } = article;
         texts.set(article.id, JSON.stringify(summary));
+        etags.set(article.id, articleEtag(article));
         cacheDeps.push(...articleCacheDeps(article));
       }
     }
-    return { texts, deps: cacheDeps };
+    return { texts, etags, deps: cacheDeps };
   }
 
   const unknownFilter = (field: string, what: string) =>
@@ -159,8 +163,12 @@ export function createArticleReads(deps: ReadDeps) {
       return render(await documents.bySlug(slug), hasToken);
     },
 
-    /** One page of a list as JSON text (`{ data, page }`), with the lists and keys it shows. */
-    async list(query: ArticleListQueryInput, hasToken: boolean): Promise<{ json: string; page: PageInfo; deps: string[] }> {
+    /**
+     * One page of a list as JSON text (`{ data, page }`), with the lists and keys it shows and
+     * its strong ETag: made from its articles' ETags, snippets and page, so that the page's
+     * bytes need not be hashed (the same bytes always get the same ETag, other bytes another).
+     */
+    async list(query: ArticleListQueryInput, hasToken: boolean): Promise<{ json: string; etag: string; page: PageInfo; deps: string[] }> {
       if (query.status !== undefined && !hasToken) throw new UnauthorizedError('The `status` filter needs a token.');
       const at = now();
       const keys = await listKeys(query, hasToken, at);
@@ -175,7 +183,10 @@ export function createArticleReads(deps: ReadDeps) {
       };
       const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor, ListCursor);
       const limit = query.limit;
-      const empty = (page: PageInfo) => ({ json: JSON.stringify({ data: [], page }), page, deps: lists });
+      const empty = (page: PageInfo) => {
+        const json = JSON.stringify({ data: [], page });
+        return { json, etag: etagOf(json), page, deps: lists };
+      };
       let match: string | undefined;
       if (query.q !== undefined) {
         match = deps.feed.matchQuery(query.q) ?? undefined;
@@ -212,21 +223,24 @@ export function createArticleReads(deps: ReadDeps) {
 
       const page: PageInfo = { limit, nextCursor };
       if (ids.length === 0) return empty(page);
-      const { texts, deps: shown } = await summaries(ids, hasToken, known);
-      let items = ids.filter((id) => texts.has(id)).map((id) => texts.get(id)!);
+      const { texts, etags, deps: shown } = await summaries(ids, hasToken, known);
+      const listed = ids.filter((id) => texts.has(id));
+      // Each hit with its matching passage, the `snippet` field last (as the schema has it).
+      const snippets = new Map<string, string>();
       if (match !== undefined && query.q !== undefined) {
-        // Each hit with its matching passage, the `snippet` field last (as the schema has it).
-        const rows = new Map((await deps.articles.findByIds(ids)).map((r) => [r.id, r]));
-        items = ids
-          .filter((id) => texts.has(id))
-          .map((id) => {
-            const row = rows.get(id);
-            const snippet = row ? highlight([bodyText(row.body as StoredBlock[]), row.summary, row.subheadline, row.headline], query.q!) : null;
-            const text = texts.get(id)!;
-            return snippet === null ? text : `${text.slice(0, -1)},"snippet":${JSON.stringify(snippet)}}`;
-          });
+        for (const row of await deps.articles.findByIds(listed)) {
+          const snippet = highlight([bodyText(row.body as StoredBlock[]), row.summary, row.subheadline, row.headline], query.q);
+          if (snippet !== null) snippets.set(row.id, JSON.stringify(snippet));
+        }
       }
-      return { json: `{"data":[${items.join(',')}],"page":${JSON.stringify(page)}}`, page, deps: [...lists, ...new Set(shown)] };
+      const items = listed.map((id) => {
+        const snippet = snippets.get(id);
+        const text = texts.get(id)!;
+        return snippet === undefined ? text : `${text.slice(0, -1)},"snippet":${snippet}}`;
+      });
+      const pageJson = JSON.stringify(page);
+      const etag = etagOf(`${listed.map((id) => `${etags.get(id)}${snippets.get(id) ?? ''}`).join(',')}|${pageJson}`);
+      return { json: `{"data":[${items.join(',')}],"page":${pageJson}}`, etag, page, deps: [...lists, ...new Set(shown)] };
     },
   };
 }

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
 import { UnauthorizedError } from '../../http/errors.ts';
-import { setNextLink } from '../../http/pagination.ts';
+import { listRoute } from '../../http/list-route.ts';
 import { problems } from '../../http/responses.ts';
 import { ArticleListQuery, ArticleListSchema, ArticleSchema } from './schemas.ts';
 import type { ArticleService } from './service.ts';
@@ -16,35 +16,34 @@ function sendJson(reply: FastifyReply, json: string): FastifyReply {
 }
 
 export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; publicUrl?: string }> = async (app, opts) => {
-  app.get(
-    '/v1/articles',
-    {
-      schema: {
-        operationId: 'listArticles',
-        tags: ['articles'],
-        summary: 'List articles',
-        description:
-          'Newest first by default. Filters combine (AND). `section` includes its subsections. ' +
-          'With `q`, hits come by relevance unless `sort` is given, each with a highlighted `snippet`. ' +
-          'Without a token only public articles are listed; `status` needs a token (401 without).',
-        querystring: ArticleListQuery,
-        response: { 200: ArticleListSchema, ...problems(400, 401, 422) },
-      },
-      // Authentication comes before validation: `status` without a token is 401 even when
-      // other parameters are also wrong.
-      onRequest: async (request) => {
-        if (request.principal === null && Object.hasOwn(request.query as object, 'status')) {
-          throw new UnauthorizedError('The `status` filter needs a token.');
-        }
-      },
+  listRoute(app, {
+    url: '/v1/articles',
+    operationId: 'listArticles',
+    tags: ['articles'],
+    summary: 'List articles',
+    description:
+      'Newest first by default. Filters combine (AND). `section` includes its subsections. ' +
+      'With `q`, hits come by relevance unless `sort` is given, each with a highlighted `snippet`. ' +
+      'Without a token only public articles are listed; `status` needs a token (401 without).',
+    querystring: ArticleListQuery,
+    response: ArticleListSchema,
+    problems: [422],
+    publicUrl: opts.publicUrl,
+    // Authentication comes before validation: `status` without a token is 401 even when
+    // other parameters are also wrong.
+    onRequest: async (request) => {
+      if (request.principal === null && Object.hasOwn(request.query as object, 'status')) {
+        throw new UnauthorizedError('The `status` filter needs a token.');
+      }
     },
-    async (request, reply) => {
-      const { json, page, deps } = await opts.articles.list(request.query, request.principal !== null);
-      setNextLink(request, reply, page.nextCursor, opts.publicUrl);
+    list: async (request, reply) => {
+      const { json, etag, page, deps } = await opts.articles.list(request.query, request.principal !== null);
       request.cacheDeps = deps;
-      return sendJson(reply, json);
+      // Made from the listed articles' ETags rather than by hashing the page's bytes.
+      reply.header('etag', etag);
+      return { json, page };
     },
-  );
+  });
 
   app.get(
     '/v1/articles/:id',

@@ -130,7 +130,11 @@ export const ArticleListQuery = z.strictObject({
   status: z.enum(ARTICLE_STATUSES).optional().describe('Token only'),
   publishedAfter: dateTimeInput.optional().describe('Exclusive lower bound on `publishedAt`'),
   publishedBefore: dateTimeInput.optional().describe('Exclusive upper bound on `publishedAt`'),
-  q: z.string().min(1).max(500).optional().describe('Full-text search; results by relevance unless `sort` is given'),
+  q: z.string().min(1).max(500).optional().describe(
+    'Full-text search (every word must match; the last word also as a prefix unless `q` ends in a space); results by relevance unless `sort` is given. ' +
+      'Relevance is ranked within windows of articles taken in the order they were created, the newest window first (4,096 articles a window on SQLite, 1,024 on PostgreSQL), ' +
+      'so that a page costs the same whatever the archive\'s size: the most relevant of the recent hits come first, and an older hit, however relevant, after them',
+  ),
   sort: z.enum(ARTICLE_SORTS).optional().describe('Default `-publishedAt` (relevance with `q`)'),
   limit: limitParam,
   cursor: cursorParam,

@@ -24,14 +24,18 @@ export const postgresSearch: SearchEngine = {
   matches(match) {
     return sql`f.article_id in (select a.id from articles a where a.search @@ to_tsquery('simple', ${match}))`;
   },
-  candidates(q: Q, match: string, after: { r: number; s: number } | undefined, batch: number) {
-    const page = after ? sql`where (rank, seq) > (${after.r}::real, ${after.s})` : sql``;
+  window: 1024,
+  candidates(q: Q, match: string, span: { from: number; to: number; window: number }, after: { r: number; s: number } | undefined, batch: number) {
+    const w = sql.raw(String(span.window));
+    const page = after
+      ? sql`where w < ${Math.floor(after.s / span.window)} or (w = ${Math.floor(after.s / span.window)} and (rank, seq) > (${after.r}::real, ${after.s}))`
+      : sql``;
     return postgresDialect.all<{ seq: number; rank: number }>(q, sql`
-      select * from (
-        select a.seq as seq, ${rank}${match})) as rank
-        from articles a where a.search @@ to_tsquery('simple', ${match})
+      select seq, rank from (
+        select a.seq as seq, a.seq / ${w} as w, ${rank}${match})) as rank
+        from articles a where a.search @@ to_tsquery('simple', ${match}) and a.seq >= ${span.from} and a.seq < ${span.to}
       ) hits ${page}
-      order by rank, seq
+      order by w desc, rank, seq
       limit ${batch}`);
   },
   indexColumns(row) {

@@ -43,13 +43,25 @@ export interface SearchEngine {
   matchQuery(text: string): string | null;
   /** A condition on the driving feed row `f`: its article matches. */
   matches(match: string): SQL;
-  /** Matching articles by rank (lower first), then seq, after a cursor. */
-  candidates(q: Q, match: string, after: { r: number; s: number } | undefined, batch: number): Promise<{ seq: number; rank: number }[]>;
+  /**
+   * Articles per ranking window: hits come window by window, newest window first (a window
+   * holds the articles whose `seq` have the same `floor(seq / window)`), by rank within each.
+   * The engine then ranks the hits of one window per page, whatever the archive's size.
+   */
+  window: number;
+  /**
+   * Matching articles with `from <= seq < to` (whole windows of `window` articles), ordered
+   * by window (newest first), rank (lower first), then seq; after a cursor in the newest of
+   * those windows.
+   */
+  candidates(q: Q, match: string, span: { from: number; to: number; window: number }, after: { r: number; s: number } | undefined, batch: number): Promise<{ seq: number; rank: number }[]>;
   /** Extra columns an article row is written with (PostgreSQL's search vector). */
   indexColumns(row: { headline: string; subheadline: string | null; summary: string | null; body: StoredBlock[] }): Record<string, SQL>;
 }
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 const fold = (w: string) => w.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
@@ -68,31 +80,54 @@ export function highlight(texts: (string | null)[], query: string, size = 32): s
   const prefixLast = !/\s$/u.test(query);
   const exact = new Set(prefixLast ? words.slice(0, -1) : words);
   const prefix = prefixLast ? words.at(-1)! : null;
+  // Each distinct word is folded once (NFD and a regex per word were most of the cost: a
+  // text repeats its words), and a word of ASCII letters only needs lower-casing.
+  const seen = new Map<string, boolean>();
   const hit = (token: string) => {
-    const f = fold(token);
-    return exact.has(f) || (prefix !== null && f.startsWith(prefix));
+    let h = seen.get(token);
+    if (h === undefined) {
+      const f = ASCII.test(token) ? token.toLowerCase() : fold(token);
+      h = exact.has(f) || (prefix !== null && f.startsWith(prefix));
+      seen.set(token, h);
+    }
+    return h;
   };
   for (const text of texts) {
     if (!text) continue;
-    const tokens = [...text.matchAll(WORD)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, hit: hit(m[0]) }));
-    if (!tokens.some((t) => t.hit)) continue;
+    // The words as strings (String#match: far cheaper than a match object per word), each
+    // found again from the end of the one before (only non-word characters lie between).
+    const found = text.match(WORD);
+    if (!found) continue;
+    const starts = new Int32Array(found.length);
+    const hits = new Uint8Array(found.length);
+    let any = false;
+    for (let i = 0, pos = 0; i < found.length; i++) {
+      const word = found[i]!;
+      pos = text.indexOf(word, pos);
+      starts[i] = pos;
+      pos += word.length;
+      if (hit(word)) hits[i] = 1, any = true;
+    }
+    if (!any) continue;
+    const token = (i: number) => ({ start: starts[i]!, end: starts[i]! + found[i]!.length, hit: hits[i] === 1 });
+    const tokens = { length: found.length };
     // The window of `size` tokens holding the most hits, then shifted so that its first hit
     // has a few words of context before it.
     let bestEnd = 0;
     let bestCount = -1;
     let count = 0;
     for (let i = 0; i < tokens.length; i++) {
-      if (tokens[i]!.hit) count++;
-      if (i >= size && tokens[i - size]!.hit) count--;
+      count += hits[i]!;
+      if (i >= size) count -= hits[i - size]!;
       if (count > bestCount) {
         bestCount = count;
         bestEnd = i;
       }
     }
     let firstHit = Math.max(0, bestEnd - size + 1);
-    while (!tokens[firstHit]!.hit) firstHit++;
+    while (hits[firstHit] === 0) firstHit++;
     const best = Math.max(0, Math.min(firstHit - 6, tokens.length - size));
-    const window = tokens.slice(best, best + size);
+    const window = Array.from({ length: Math.min(size, tokens.length - best) }, (_, i) => token(best + i));
     const last = window.at(-1)!;
     let out = best > 0 ? '…' : '';
     let at = best > 0 ? window[0]!.start : 0;
