@@ -29,7 +29,7 @@ import { sectionWriteRoutes } from './modules/sections/write-routes.ts';
 import { tokenRoutes } from './modules/tokens/routes.ts';
 import { articleRoutes } from './modules/articles/routes.ts';
 import { createArticleService } from './modules/articles/service.ts';
-import { articleDocuments } from './modules/articles/documents.ts';
+import { articleDocuments, DOCUMENT_FORMAT } from './modules/articles/documents.ts';
 import { createAuthorRepository } from './modules/authors/repository.ts';
 import { authorRoutes } from './modules/authors/routes.ts';
 import { createAuthorService } from './modules/authors/service.ts';
@@ -48,6 +48,7 @@ import { tagRoutes } from './modules/tags/routes.ts';
 import { createTagService } from './modules/tags/service.ts';
 import { createTokenRepository } from './modules/tokens/repository.ts';
 import { createTokenService } from './modules/tokens/service.ts';
+import { articleUrls, type SiteUrls } from './modules/articles/urls.ts';
 
 export interface AppDeps {
   config: Config;
@@ -59,9 +60,16 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
 }
 
+/** The site's origin and article path template (CMS_SITE_URL, else CMS_PUBLIC_URL, else localhost). */
+export function siteOf(config: Config): SiteUrls {
+  const site = config.CMS_SITE_URL ?? config.CMS_PUBLIC_URL ?? `http://localhost:${config.PORT}`;
+  return { site: site.replace(/\/+$/, ''), template: config.CMS_ARTICLE_PATH };
+}
+
 /** Repositories and services wired together; shared by the app, the CLI and the seed loader. */
 export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'config' | 'db' | 'now'>) {
   const publicUrl = config.CMS_PUBLIC_URL?.replace(/\/$/, '');
+  const site = siteOf(config);
   const sectionRows = createSectionRepository(db);
   const authorRows = createAuthorRepository(db);
   const tagRows = createTagRepository(db);
@@ -80,6 +88,7 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
     authors: authorRows,
     tags: tagRows,
     images,
+    articleUrl: articleUrls(site),
     now,
   });
   const editors = {
@@ -98,6 +107,8 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
   return {
     db,
     publicUrl,
+    site,
+    publisher: { name: config.CMS_PUBLISHER_NAME, logoUrl: config.CMS_PUBLISHER_LOGO_URL ?? null },
     storage,
     feed,
     editors,
@@ -180,6 +191,8 @@ export async function buildApp(deps: AppDeps) {
     await redis.connect().catch((err) => app.log.warn({ err }, 'redis unreachable at start; rate limits fail open until it answers'));
     app.addHook('onClose', async () => void redis?.disconnect());
   }
+  // Documents built in another format or for other article URLs are rebuilt on their next read.
+  await services.articles.documents.ensureFormat(JSON.stringify({ format: DOCUMENT_FORMAT, ...services.site }));
   // Documents built by reads are stored after their responses: stored before the database closes.
   app.addHook('onClose', () => services.articles.documents.settle());
   await app.register(rateLimit, { global: false, ...(redis ? { redis, nameSpace: 'newsroom-cms:rate:', skipOnError: true } : {}) });

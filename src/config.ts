@@ -17,6 +17,21 @@ export function parseHostPort(address: string): { host: string; port: number } |
 
 const hostPort = z.string().refine((s) => parseHostPort(s) !== null, 'must be host:port, e.g. 127.0.0.1:9464 or [::1]:9464');
 
+/** The placeholders CMS_ARTICLE_PATH may use (src/modules/articles/urls.ts expands them). */
+export const ARTICLE_PATH_PLACEHOLDERS = ['sectionPath', 'slug', 'id', 'yyyy', 'mm', 'dd'] as const;
+
+const articlePath = z
+  .string()
+  .regex(/^\//, 'must start with /')
+  .superRefine((template, ctx) => {
+    for (const [, name] of template.matchAll(/\{([^}]*)\}/g)) {
+      if (!(ARTICLE_PATH_PLACEHOLDERS as readonly string[]).includes(name!)) {
+        ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}}; known: ${ARTICLE_PATH_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
+      }
+    }
+    if (/[{}]/.test(template.replace(/\{[^{}]*\}/g, ''))) ctx.addIssue({ code: 'custom', message: 'has an unmatched { or }' });
+  });
+
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on'),
@@ -29,6 +44,10 @@ export const ConfigSchema = z.object({
   CMS_MAX_BODY_BYTES: positiveInt.default(1024 * 1024).describe('Largest JSON body accepted'),
   CMS_MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024).describe('Largest image upload accepted'),
   CMS_PUBLIC_URL: z.url().optional().describe('Public origin, for absolute URLs in Link headers'),
+  CMS_SITE_URL: z.url().optional().describe('The front-end\'s origin, for article `url`s (default CMS_PUBLIC_URL, else http://localhost:PORT)'),
+  CMS_ARTICLE_PATH: articlePath.default('/{sectionPath}/{slug}').describe('Path of an article on the site: {sectionPath}, {slug}, {id}, {yyyy}, {mm}, {dd} (of firstPublishedAt, UTC)'),
+  CMS_PUBLISHER_NAME: z.string().min(1).max(200).default('Newsroom').describe('The publisher, in feeds, news sitemaps, JSON-LD and ninjs'),
+  CMS_PUBLISHER_LOGO_URL: z.url().optional().describe('The publisher\'s logo (JSON-LD)'),
   CMS_RATE_LIMIT_WRITES: positiveInt.default(300).describe('Write requests per minute per token (429 above)'),
   CMS_RATE_LIMIT_AUTH_FAILURES: positiveInt.default(30).describe('Failed authentications per minute per client address (429 above)'),
   CMS_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(128 * 1024 * 1024).describe('Memory for cached public GET responses (0: off)'),

@@ -120,6 +120,8 @@ export async function addArticle(
     dateline: null,
     language: 'en',
     canonicalUrl: null,
+    kicker: null,
+    translationGroup: null,
     firstPublishedAt: publishedAt,
     createdAt: at,
     updatedAt: at,

@@ -125,6 +125,11 @@ export const articles = pgTable(
     dateline: text('dateline'),
     language: text('language').notNull().default('en'),
     canonicalUrl: text('canonical_url'),
+    // The label above the headline ("Analysis"), at most 80 characters.
+    kicker: text('kicker'),
+    // Members of one translation group share this (the id of the article the group began
+    // with); null for an article with no translations.
+    translationGroup: text('translation_group'),
     publishedAt: ms('published_at'),
     firstPublishedAt: ms('first_published_at'),
     ...timestamps,
@@ -135,6 +140,10 @@ export const articles = pgTable(
     index('articles_section_idx').on(t.sectionId),
     index('articles_lead_image_idx').on(t.leadImageId),
     index('articles_status_published_idx').on(t.status, t.publishedAt),
+    index('articles_translation_group_idx').on(t.translationGroup),
+    // Sitemaps by month of first publication (a scheduled article that became public at its
+    // time has no first_published_at yet: its published_at is that date).
+    index('articles_first_public_idx').on(sql`coalesce(${t.firstPublishedAt}, ${t.publishedAt})`, t.id),
     index('articles_search_idx').using('gin', t.search),
     check('articles_status_ck', sql`${t.status} in ('draft','scheduled','published','archived')`),
   ],
@@ -257,6 +266,27 @@ export const articleDocs = pgTable('article_docs', {
   shared: integer('shared').notNull().default(0),
   validUntil: ms('valid_until'),
 });
+
+// Small named values the service keeps about itself (the format its article documents were
+// built in, say: documents.ts).
+export const settings = pgTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+// Corrections appended to an article, public, never edited or removed by the API.
+export const articleCorrections = pgTable(
+  'article_corrections',
+  {
+    id: text('id').primaryKey(),
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [index('article_corrections_article_idx').on(t.articleId, t.createdAt, t.id)],
+);
 
 export const articleRevisions = pgTable(
   'article_revisions',

@@ -105,6 +105,11 @@ export const articles = sqliteTable(
     dateline: text('dateline'),
     language: text('language').notNull().default('en'),
     canonicalUrl: text('canonical_url'),
+    // The label above the headline ("Analysis"), at most 80 characters.
+    kicker: text('kicker'),
+    // Members of one translation group share this (the id of the article the group began
+    // with); null for an article with no translations.
+    translationGroup: text('translation_group'),
     publishedAt: integer('published_at'),
     firstPublishedAt: integer('first_published_at'),
     ...timestamps,
@@ -116,6 +121,10 @@ export const articles = sqliteTable(
     index('articles_lead_image_idx').on(t.leadImageId),
     // The scheduler looks for due scheduled articles.
     index('articles_status_published_idx').on(t.status, t.publishedAt),
+    index('articles_translation_group_idx').on(t.translationGroup),
+    // Sitemaps by month of first publication (a scheduled article that became public at its
+    // time has no first_published_at yet: its published_at is that date).
+    index('articles_first_public_idx').on(sql`coalesce(${t.firstPublishedAt}, ${t.publishedAt})`, t.id),
     check('articles_status_ck', sql`${t.status} in ('draft','scheduled','published','archived')`),
   ],
 );
@@ -256,6 +265,27 @@ export const articleDocs = sqliteTable('article_docs', {
   // The document holds until then (a hidden related link's scheduled target becomes public).
   validUntil: integer('valid_until'),
 });
+
+// Small named values the service keeps about itself (the format its article documents were
+// built in, say: documents.ts).
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+// Corrections appended to an article, public, never edited or removed by the API.
+export const articleCorrections = sqliteTable(
+  'article_corrections',
+  {
+    id: text('id').primaryKey(),
+    articleId: text('article_id')
+      .notNull()
+      .references(() => articles.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('article_corrections_article_idx').on(t.articleId, t.createdAt, t.id)],
+);
 
 export const articleRevisions = sqliteTable(
   'article_revisions',

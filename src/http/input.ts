@@ -36,3 +36,25 @@ export function uniqueIds(max: number, what: string) {
 
 /** Fields the server sets; sending them is reported as such rather than as "unknown". */
 export const READ_ONLY_FIELDS = new Set(['id', 'status', 'version', 'createdAt', 'updatedAt', 'publishedAt', 'firstPublishedAt', 'path', 'depth']);
+
+/**
+ * A well-formed BCP 47 language tag (`en`, `ko`, `pt-BR`), in its canonical case (`pt-br` is
+ * taken as `pt-BR`). Checked by the runtime's own `Intl.getCanonicalLocales` (Unicode's BCP 47
+ * locale identifiers: grandfathered tags such as `i-klingon` and private-use-only tags are not
+ * accepted).
+ */
+export const languageTag = z
+  .string()
+  .min(2)
+  .max(35)
+  .transform((tag, ctx) => {
+    try {
+      const [canonical] = Intl.getCanonicalLocales(tag);
+      if (canonical !== undefined && !tag.includes('_')) return canonical;
+    } catch {
+      // RangeError: not well-formed.
+    }
+    ctx.addIssue({ code: 'custom', message: 'Must be a BCP 47 language tag such as `en`, `ko` or `pt-BR`' });
+    return z.NEVER;
+  })
+  .meta({ type: 'string', description: 'A BCP 47 language tag (`en`, `ko`, `pt-BR`)', examples: ['en'] });

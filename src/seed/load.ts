@@ -186,6 +186,8 @@ async function load(services: Services, seed: Seed, now: number, dir: string): P
         dateline: a.dateline,
         language: a.language,
         canonicalUrl: a.canonicalUrl,
+        kicker: null,
+        translationGroup: null,
         publishedAt,
         firstPublishedAt: publishedAt,
         createdAt: now,

@@ -47,6 +47,23 @@ async function tagIds(deps: EditorDeps, names: string[], at: number): Promise<st
   return deps.tags.ensure(wanted, at);
 }
 
+/**
+ * The translation group `translationOf` names: that article's group, begun with its own id
+ * when it has none yet (422 when no such article exists or it is the article itself; the
+ * caller holds a token, which sees every article).
+ */
+async function translationGroupOf(deps: EditorDeps, translationOf: string, selfId: string): Promise<string> {
+  const other = translationOf === selfId ? undefined : await deps.rows.findById(translationOf);
+  if (!other) {
+    throw new UnprocessableError('`translationOf` names no other article.', [
+      { in: 'body', path: 'translationOf', message: translationOf === selfId ? 'An article cannot be its own translation' : 'No such article' },
+    ]);
+  }
+  if (other.translationGroup) return other.translationGroup;
+  await deps.rows.setTranslationGroup(other.id, other.id);
+  return other.id;
+}
+
 /** Applies input fields onto a record (the fields absent from input stay as they are). */
 async function apply(deps: EditorDeps, record: ArticleRecord, input: ArticlePatchInput, at: number): Promise<ArticleRecord> {
   const next = { ...record };
@@ -69,6 +86,8 @@ async function apply(deps: EditorDeps, record: ArticleRecord, input: ArticlePatc
   if (input.dateline !== undefined) next.dateline = input.dateline;
   if (input.language !== undefined) next.language = input.language;
   if (input.canonicalUrl !== undefined) next.canonicalUrl = input.canonicalUrl;
+  if (input.kicker !== undefined) next.kicker = input.kicker;
+  if (input.translationOf !== undefined) next.translationGroup = await translationGroupOf(deps, input.translationOf, record.id);
   if (input.slug !== undefined) next.slug = await claimSlug(deps, input.slug, record.id);
   return next;
 }
@@ -93,6 +112,8 @@ function emptyDraft(id: string, slug: string, input: ArticleCreateInput, at: num
     dateline: null,
     language: 'en',
     canonicalUrl: null,
+    kicker: null,
+    translationGroup: null,
     publishedAt: null,
     firstPublishedAt: null,
     createdAt: at,

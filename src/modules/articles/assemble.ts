@@ -9,8 +9,9 @@ import type { ImageService } from '../images/service.ts';
 import type { SectionRepository } from '../sections/repository.ts';
 import { toSectionRef, trails as sectionTrails } from '../sections/service.ts';
 import type { TagRepository } from '../tags/repository.ts';
-import type { ArticleRepository, ArticleRow } from './repository.ts';
+import type { ArticleRepository, ArticleRow, TranslationMemberRow } from './repository.ts';
 import type { ArticleDto, ArticleSummaryDto, BodyBlockDto, StoredBlock } from './schemas.ts';
+import type { ArticleUrl } from './urls.ts';
 
 export { bodyText } from './search.ts';
 
@@ -48,6 +49,7 @@ export function articleCacheDeps(article: ArticleSummaryDto & { body?: BodyBlock
     ...(article.leadImage ? [`image:${article.leadImage.id}`] : []),
     ...(article.body ?? []).flatMap((b) => (b.type === 'image' ? [`image:${b.imageId}`] : [])),
     ...article.relatedLinks.flatMap((l) => (l.articleId ? [`article:${l.articleId}`] : [])),
+    ...article.translations.map((t) => `article:${t.id}`),
   ];
 }
 
@@ -66,6 +68,8 @@ export interface AssemblerDeps {
   authors: AuthorRepository;
   tags: TagRepository;
   images: ImageService;
+  /** An article's public `url` (urls.ts). */
+  articleUrl: ArticleUrl;
   now: () => number;
 }
 
@@ -80,19 +84,31 @@ export function createAssembler(deps: AssemblerDeps) {
     ]);
     // Everything an article shows, in one round of independent queries (at once on PostgreSQL's
     // pool, where each query is a network round trip).
-    const [sectionRows, secondary, bylines, tags, links, images] = await deps.articles.concurrently([
+    const groups = [...new Set(rows.flatMap((r) => (r.translationGroup ? [r.translationGroup] : [])))];
+    const [sectionRows, secondary, bylines, tags, links, images, members, corrections] = await deps.articles.concurrently([
       () => deps.sectionRows.withAncestors([...new Set(rows.map((r) => r.sectionId))]),
       () => deps.articles.secondarySections(ids),
       () => deps.authors.bylines(ids),
       () => deps.tags.forArticles(ids),
       () => deps.articles.relatedLinks(ids),
       () => deps.images.byIds(imageIds),
+      () => deps.articles.translationMembers(groups),
+      () => deps.articles.corrections(ids),
     ] as const);
     const primary = new Map(sectionRows.map((s) => [s.id, s]));
     const breadcrumbs = sectionTrails(rows.map((r) => primary.get(r.sectionId)?.path ?? ''), sectionRows);
+    // The sections of translations this page does not show otherwise (for their `url`s).
+    const paths = new Map(sectionRows.map((s) => [s.id, s.path]));
+    const unknown = [...new Set(members.map((m) => m.sectionId).filter((id) => !paths.has(id)))];
+    if (unknown.length > 0) for (const s of await deps.sectionRows.withAncestors(unknown)) paths.set(s.id, s.path);
+    const byGroup = new Map<string, TranslationMemberRow[]>();
+    for (const m of members) byGroup.set(m.group, [...(byGroup.get(m.group) ?? []), m]);
 
     return rows.map((row, i) => {
       const section = primary.get(row.sectionId)!;
+      const firstPublishedAt = row.firstPublishedAt ?? (row.status === 'scheduled' && isPublicAt(row, at) ? row.publishedAt : null);
+      const others = row.translationGroup ? (byGroup.get(row.translationGroup) ?? []).filter((m) => m.id !== row.id) : [];
+      const memberVisible = (m: TranslationMemberRow) => hasToken || isPublicAt(m, at);
       const lead = row.leadImageId ? images.get(row.leadImageId) : undefined;
       const rowLinks = links.get(row.id) ?? [];
       const linkVisible = (l: (typeof rowLinks)[number]) =>
@@ -100,14 +116,16 @@ export function createAssembler(deps: AssemblerDeps) {
       const summary: ArticleSummaryDto = {
         id: row.id,
         slug: row.slug,
+        url: deps.articleUrl({ ...row, sectionPath: section.path, firstPublishedAt }),
         version: row.version,
+        kicker: row.kicker,
         headline: row.headline,
         subheadline: row.subheadline,
         summary: row.summary,
         status: row.status === 'scheduled' && isPublicAt(row, at) ? 'published' : row.status,
         publishedAt: toIso(row.publishedAt),
         // A scheduled article that has become public was first published at its time.
-        firstPublishedAt: toIso(row.firstPublishedAt ?? (row.status === 'scheduled' && isPublicAt(row, at) ? row.publishedAt : null)),
+        firstPublishedAt: toIso(firstPublishedAt),
         createdAt: toIso(row.createdAt),
         updatedAt: toIso(row.updatedAt),
         section: toSectionRef(section),
@@ -128,12 +146,28 @@ export function createAssembler(deps: AssemblerDeps) {
         dateline: row.dateline,
         language: row.language,
         canonicalUrl: row.canonicalUrl,
+        translations: others.filter(memberVisible).map((m) => ({
+          id: m.id,
+          language: m.language,
+          slug: m.slug,
+          url: deps.articleUrl({
+            ...m,
+            sectionPath: paths.get(m.sectionId) ?? '',
+            firstPublishedAt: m.firstPublishedAt ?? (m.status === 'scheduled' && isPublicAt(m, at) ? m.publishedAt : null),
+          }),
+        })),
+        corrections: (corrections.get(row.id) ?? []).map((c) => ({ id: c.id, text: c.text, createdAt: toIso(c.createdAt)! })),
       };
-      const privateLinks = rowLinks.some((l) => l.targetId !== null && !isPublicAt({ status: l.targetStatus!, publishedAt: l.targetPublishedAt }, at));
+      const privateLinks =
+        rowLinks.some((l) => l.targetId !== null && !isPublicAt({ status: l.targetStatus!, publishedAt: l.targetPublishedAt }, at)) ||
+        others.some((m) => !isPublicAt(m, at));
       const hiddenLinks = rowLinks.filter((l) => !linkVisible(l));
-      const hidden = hiddenLinks.map((l) => l.targetId!);
+      const hiddenMembers = others.filter((m) => !memberVisible(m));
+      // Targets and translations left out (the representation still depends on them).
+      const hidden = [...hiddenLinks.map((l) => l.targetId!), ...hiddenMembers.map((m) => m.id)];
+      const dueLater = (status: string | null, publishedAt: number | null) => (status === 'scheduled' && publishedAt !== null && publishedAt > at ? publishedAt : Infinity);
       // A hidden target scheduled for later appears at its time: the view holds until then.
-      const until = Math.min(...hiddenLinks.map((l) => (l.targetStatus === 'scheduled' && l.targetPublishedAt !== null && l.targetPublishedAt > at ? l.targetPublishedAt : Infinity)));
+      const until = Math.min(...hiddenLinks.map((l) => dueLater(l.targetStatus, l.targetPublishedAt)), ...hiddenMembers.map((m) => dueLater(m.status, m.publishedAt)));
       if (!withBody) {
         if (hidden.length > 0) hiddenLinkTargets.set(summary, { ids: hidden, until });
         if (hasToken && privateLinks) tokenOnlyLinks.add(summary);

@@ -63,6 +63,12 @@ export function usable(row: Pick<DocumentRow, 'summary' | 'validUntil' | 'shared
   return row.summary !== null && (row.validUntil === null || at < row.validUntil) && (!hasToken || row.shared);
 }
 
+/**
+ * The format documents are built in: bump it when the article representation changes (a new
+ * field), so that documents built before are rebuilt (ensureFormat).
+ */
+export const DOCUMENT_FORMAT = 2;
+
 const perDatabase = new WeakMap<Database, ArticleDocuments>();
 
 /** The documents of a database (one store, and one before-commit hook, however many services share it). */
@@ -186,6 +192,9 @@ function createArticleDocuments(db: Database) {
       if (articles.length > 0) {
         await clear(sql`article_id in (${idList(articles)})`);
         await clear(sql`article_id in (select article_id from related_links where target_article_id in (${idList(articles)}))`);
+        // Its translations show its slug, language, url and visibility.
+        await clear(sql`article_id in (select m.id from articles a join articles m on m.translation_group = a.translation_group
+          where a.id in (${idList(articles)}) and a.translation_group is not null)`);
       }
       if (authors.length > 0) await clear(sql`article_id in (select article_id from article_authors where author_id in (${idList(authors)}))`);
       if (images.length > 0) await clear(sql`article_id in (select article_id from article_images where image_id in (${idList(images)}))`);
@@ -204,6 +213,21 @@ function createArticleDocuments(db: Database) {
     store(built: BuiltDocument): void {
       pending.push(built);
       if (!flushing) schedule();
+    },
+
+    /**
+     * Clears every document when they were built in another format: by other code (a new
+     * field) or another configuration (article `url`s follow CMS_SITE_URL and
+     * CMS_ARTICLE_PATH). Call at start; `format` names both.
+     */
+    async ensureFormat(format: string): Promise<void> {
+      await db.transaction(async () => {
+        const [row] = await dialect.all<{ value: string }>(db.q, sql`select value from settings where key = 'article_docs_format'`);
+        if (row?.value === format) return;
+        await dialect.all(db.q, sql`update article_docs set summary = null, body = null, etag = null, gen = gen + 1`);
+        await dialect.all(db.q, sql`delete from settings where key = 'article_docs_format'`);
+        await dialect.all(db.q, sql`insert into settings (key, value) values ('article_docs_format', ${format})`);
+      });
     },
 
     /** Waits until every document handed to `store` is written (closing, tests). */

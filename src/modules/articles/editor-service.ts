@@ -1,5 +1,6 @@
 // The editorial write side of articles, composed from its tasks: create, patch and delete
-// (article-writes.ts), publish/unpublish/archive (publishing.ts), revisions (revisions.ts).
+// (article-writes.ts), publish/unpublish/archive (publishing.ts), revisions (revisions.ts),
+// corrections (corrections.ts).
 // Every change is one transaction that bumps `version` and stores a revision; `If-Match`
 // guards against lost updates (editor-shared.ts).
 import type { AuthorRepository } from '../authors/repository.ts';
@@ -7,6 +8,7 @@ import type { ImageRepository } from '../images/repository.ts';
 import type { SectionRepository } from '../sections/repository.ts';
 import type { TagRepository } from '../tags/repository.ts';
 import { createArticleWrites } from './article-writes.ts';
+import { createCorrections } from './corrections.ts';
 import { createPublishing } from './publishing.ts';
 import type { ArticleRepository } from './repository.ts';
 import { createRevisions } from './revisions.ts';
@@ -30,6 +32,7 @@ export function createArticleEditor(deps: {
     ...createArticleWrites(editing),
     ...createPublishing(editing),
     ...createRevisions(editing),
+    ...createCorrections(editing),
   };
 }
 

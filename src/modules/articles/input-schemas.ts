@@ -1,7 +1,7 @@
 // What editors send: article create/patch bodies, publish options, revision shapes.
 import { z } from 'zod';
 import { dateTimeInput, idSchema, slugSchema, timestamp } from '../../http/common-schemas.ts';
-import { httpUrl, line, text, uniqueIds } from '../../http/input.ts';
+import { httpUrl, languageTag, line, text, uniqueIds } from '../../http/input.ts';
 import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
 import { ArticleSchema } from './schemas.ts';
 
@@ -64,8 +64,10 @@ const fields = {
     .max(50)
     .describe('Tag names; tags are created as needed'),
   dateline: line(200).nullable(),
-  language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'Must be a language tag such as `en` or `ko`'),
+  language: languageTag,
   canonicalUrl: httpUrl.nullable(),
+  kicker: line(80).nullable().describe('The label above the headline (“Analysis”, “Exclusive”)'),
+  translationOf: idSchema.describe('Joins this article to that article’s translation group (input only)'),
 };
 
 export const ArticleCreateSchema = z
@@ -83,6 +85,8 @@ export const ArticleCreateSchema = z
     dateline: fields.dateline.optional(),
     language: fields.language.optional(),
     canonicalUrl: fields.canonicalUrl.optional(),
+    kicker: fields.kicker.optional(),
+    translationOf: fields.translationOf.optional(),
   })
   .meta({
     id: 'ArticleCreate',
@@ -108,6 +112,10 @@ export const ArticlePatchSchema = z
 
 export type ArticleCreateInput = z.output<typeof ArticleCreateSchema>;
 export type ArticlePatchInput = z.output<typeof ArticlePatchSchema>;
+
+export const CorrectionCreateSchema = z
+  .strictObject({ text: text(5000).trim().min(1, 'Must not be empty') })
+  .meta({ id: 'CorrectionCreate', examples: [{ text: 'An earlier version misstated the date of the summit.' }] });
 
 export const PublishSchema = z
   .strictObject({

@@ -142,6 +142,7 @@ export function createArticleReads(deps: ReadDeps) {
       if (!tag || !visible) throw unknownFilter('tag', 'tag');
       keys.push(`tag:${tag.id}`);
     }
+    if (query.language !== undefined) keys.push(`language:${query.language}`);
     if (query.status === 'draft' || query.status === 'archived' || query.status === 'scheduled') keys.push(`status:${query.status}`);
     if (keys.length === 0) keys.push('all');
     return keys;

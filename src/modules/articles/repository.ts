@@ -24,8 +24,28 @@ export interface RelatedLinkRow {
   targetPublishedAt: number | null;
 }
 
+export interface TranslationMemberRow {
+  group: string;
+  id: string;
+  slug: string;
+  language: string;
+  status: ArticleRow['status'];
+  publishedAt: number | null;
+  firstPublishedAt: number | null;
+  createdAt: number;
+  sectionId: string;
+  canonicalUrl: string | null;
+}
+
+export interface CorrectionRow {
+  articleId: string;
+  id: string;
+  text: string;
+  createdAt: number;
+}
+
 export function createArticleRepository(db: Database) {
-  const { articleAuthors, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } = db.tables;
+  const { articleAuthors, articleCorrections, articleImages, articleRevisions, articles, articleSections, articleTags, relatedLinks, sections } = db.tables;
   const target = db.engine === 'postgres' ? (pgAlias(articles as never, 'target') as unknown as typeof articles) : alias(articles, 'target');
   const search = db.engine === 'postgres' ? postgresSearch : sqliteSearch;
   // Every column but PostgreSQL's search vector (as long as the body, and never read back).
@@ -145,6 +165,45 @@ export function createArticleRepository(db: Database) {
         .from(articleRevisions)
         .where(and(eq(articleRevisions.articleId, articleId), eq(articleRevisions.revision, revision)))
         .limit(1))[0];
+    },
+    /** The members of translation groups (what a translation shows of each, and its visibility). */
+    async translationMembers(groups: string[]): Promise<TranslationMemberRow[]> {
+      if (groups.length === 0) return [];
+      return db.q
+        .select({
+          group: articles.translationGroup,
+          id: articles.id,
+          slug: articles.slug,
+          language: articles.language,
+          status: articles.status,
+          publishedAt: articles.publishedAt,
+          firstPublishedAt: articles.firstPublishedAt,
+          createdAt: articles.createdAt,
+          sectionId: articles.sectionId,
+          canonicalUrl: articles.canonicalUrl,
+        })
+        .from(articles)
+        .where(inArray(articles.translationGroup, groups))
+        .orderBy(asc(articles.language), asc(articles.id)) as Promise<TranslationMemberRow[]>;
+    },
+    /** Puts an article in a translation group (the group's first article takes its own id). */
+    async setTranslationGroup(articleId: string, group: string): Promise<void> {
+      await db.q.update(articles).set({ translationGroup: group }).where(eq(articles.id, articleId));
+    },
+    /** Corrections of articles, oldest first. */
+    async corrections(articleIds: string[]): Promise<Map<string, CorrectionRow[]>> {
+      if (articleIds.length === 0) return new Map();
+      return groupBy(
+        await db.q
+          .select({ articleId: articleCorrections.articleId, id: articleCorrections.id, text: articleCorrections.text, createdAt: articleCorrections.createdAt })
+          .from(articleCorrections)
+          .where(inArray(articleCorrections.articleId, articleIds))
+          .orderBy(asc(articleCorrections.articleId), asc(articleCorrections.createdAt), asc(articleCorrections.id)),
+        (r) => r.articleId,
+      );
+    },
+    async insertCorrection(row: CorrectionRow): Promise<void> {
+      await db.q.insert(articleCorrections).values(row);
     },
     async insertRevision(row: typeof RevisionsTable.$inferInsert): Promise<void> {
       await db.transaction(async () => void (await db.q.insert(articleRevisions).values(row)));

@@ -75,6 +75,10 @@ export function createRevisions(deps: EditorDeps) {
           secondarySectionIds: await filterAsync(old.secondarySectionIds, async (s) => (await deps.sections.findById(s)) !== undefined),
           relatedLinks: await filterAsync(old.relatedLinks, async (l) => l.targetArticleId === null || (await deps.rows.findById(l.targetArticleId)) !== undefined),
           tagIds: old.tagIds,
+          // Revisions from before kickers existed have none.
+          kicker: old.kicker ?? null,
+          // Membership of a translation group is not content: it stays as it is.
+          translationGroup: before.translationGroup,
           status: before.status,
           publishedAt: before.publishedAt,
           firstPublishedAt: before.firstPublishedAt,

@@ -1,6 +1,7 @@
 // Storing articles: a complete article with its relations, list rows and a revision in one
 // transaction; deletes; the stored record a PATCH or a revision starts from.
 import type { ArticleStatus } from '../../db/schema.ts';
+import { ConflictError } from '../../http/errors.ts';
 import type { SectionRepository } from '../sections/repository.ts';
 import { type Assemble, feedChangeKeys } from './assemble.ts';
 import type { ArticleDocuments } from './documents.ts';
@@ -26,6 +27,9 @@ export interface ArticleRecord {
   dateline: string | null;
   language: string;
   canonicalUrl: string | null;
+  kicker: string | null;
+  /** The translation group (the id of the article it began with), or null. */
+  translationGroup: string | null;
   publishedAt: number | null;
   firstPublishedAt: number | null;
   createdAt: number;
@@ -59,6 +63,7 @@ export function createArticleSaving(deps: SavingDeps) {
         ...(await sectionKeys([row.sectionId, ...rel.secondarySectionIds])),
         ...rel.authorIds.map((id) => `author:${id}`),
         ...rel.tagIds.map((id) => `tag:${id}`),
+        `language:${row.language}`,
       ],
       publicAt: row.status === 'published' || row.status === 'scheduled' ? row.publishedAt : null,
       publishedSort: row.publishedAt ?? UNPUBLISHED_SORT,
@@ -66,6 +71,23 @@ export function createArticleSaving(deps: SavingDeps) {
     };
     const before = await deps.feed.replace(entry);
     deps.feed.changed(feedChangeKeys(articleId, before, entry));
+  }
+
+  /**
+   * Checks the article's translation group (409 when another member has its language) and
+   * names every member of the groups it leaves or joins as changed: their `translations` show it.
+   */
+  async function checkTranslations(record: ArticleRecord, previousGroup: string | null): Promise<void> {
+    const groups = [...new Set([previousGroup, record.translationGroup].filter((g): g is string => g !== null))];
+    if (groups.length === 0) return;
+    const members = (await deps.articles.translationMembers(groups)).filter((m) => m.id !== record.id);
+    const clash = members.find((m) => m.group === record.translationGroup && m.language === record.language);
+    if (clash) {
+      throw new ConflictError(`The translation group already has an article in \`${record.language}\` (${clash.id}).`, [
+        { in: 'body', path: 'language', message: 'Another article of its translation group has this language' },
+      ]);
+    }
+    if (previousGroup !== record.translationGroup || members.length > 0) deps.feed.changed(members.map((m) => `article:${m.id}`));
   }
 
   return {
@@ -88,11 +110,15 @@ export function createArticleSaving(deps: SavingDeps) {
           dateline: record.dateline,
           language: record.language,
           canonicalUrl: record.canonicalUrl,
+          kicker: record.kicker,
+          translationGroup: record.translationGroup,
           publishedAt: record.publishedAt,
           firstPublishedAt: record.firstPublishedAt,
           createdAt: record.createdAt,
           updatedAt: record.updatedAt,
         };
+        const previous = isNew ? undefined : await deps.articles.findById(record.id);
+        await checkTranslations(record, previous?.translationGroup ?? null);
         if (isNew) {
           await deps.articles.insert(row);
           await deps.documents.create(record.id);
@@ -124,6 +150,11 @@ export function createArticleSaving(deps: SavingDeps) {
     async remove(id: string): Promise<void> {
       await deps.articles.transaction(async () => {
         const before = await deps.feed.entryOf(id);
+        const row = await deps.articles.findById(id);
+        // Its translations stop listing it.
+        if (row?.translationGroup) {
+          deps.feed.changed((await deps.articles.translationMembers([row.translationGroup])).map((m) => `article:${m.id}`));
+        }
         // Articles linking here lose the link with the delete: their documents are rebuilt.
         await deps.documents.invalidateLinksTo(id);
         await deps.articles.delete(id);
@@ -152,6 +183,8 @@ export function createArticleSaving(deps: SavingDeps) {
         dateline: row.dateline,
         language: row.language,
         canonicalUrl: row.canonicalUrl,
+        kicker: row.kicker,
+        translationGroup: row.translationGroup,
         publishedAt: row.publishedAt,
         firstPublishedAt: row.firstPublishedAt,
         createdAt: row.createdAt,

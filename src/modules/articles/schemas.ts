@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARTICLE_STATUSES } from '../../db/schema.ts';
 import { dateTimeInput, timestamp } from '../../http/common-schemas.ts';
+import { languageTag } from '../../http/input.ts';
 import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
 import { AuthorRefSchema } from '../authors/schemas.ts';
 import { ImageSchema } from '../images/schemas.ts';
@@ -75,10 +76,27 @@ export const LeadImageSchema = ImageSchema.meta({
   description: 'The lead image, with this article’s caption and credit when it overrides them',
 });
 
+export const CorrectionSchema = z
+  .object({ id: z.string(), text: z.string(), createdAt: timestamp })
+  .meta({ id: 'Correction', description: 'A correction appended to an article (never edited or removed)' });
+
+export const TranslationSchema = z
+  .object({
+    id: z.string(),
+    language: z.string(),
+    slug: z.string(),
+    url: z.string().describe('The translation’s public `url`'),
+  })
+  .meta({ id: 'Translation', description: 'Another member of the article’s translation group' });
+
 const articleFields = {
   id: z.string(),
   slug: z.string(),
+  url: z
+    .string()
+    .describe('Where the article lives on the site: `canonicalUrl` when set, else `CMS_SITE_URL` + `CMS_ARTICLE_PATH` expanded'),
   version: z.number().int().min(1),
+  kicker: z.string().nullable().describe('The label above the headline (“Analysis”)'),
   headline: z.string(),
   subheadline: z.string().nullable(),
   summary: z.string().nullable(),
@@ -95,8 +113,10 @@ const articleFields = {
   relatedLinks: z.array(RelatedLinkSchema),
   tags: z.array(TagRefSchema),
   dateline: z.string().nullable(),
-  language: z.string(),
+  language: z.string().describe('BCP 47 language tag'),
   canonicalUrl: z.string().nullable(),
+  translations: z.array(TranslationSchema).describe('The other members of its translation group that the caller may see'),
+  corrections: z.array(CorrectionSchema).describe('Oldest first'),
 };
 
 export const ArticleSchema = z
@@ -127,6 +147,7 @@ export const ArticleListQuery = z.strictObject({
     .describe('Section id or path (e.g. `national/north-korea`); includes its subsections'),
   author: z.string().min(1).max(120).optional().describe('Author id or slug'),
   tag: z.string().min(1).max(120).optional().describe('Tag slug'),
+  language: languageTag.optional().describe('BCP 47 language tag (`en`, `pt-BR`)'),
   status: z.enum(ARTICLE_STATUSES).optional().describe('Token only'),
   publishedAfter: dateTimeInput.optional().describe('Exclusive lower bound on `publishedAt`'),
   publishedBefore: dateTimeInput.optional().describe('Exclusive upper bound on `publishedAt`'),

@@ -11,6 +11,7 @@ import type { FeedRepository } from './feed-repository.ts';
 import { createArticleReads } from './reads.ts';
 import type { ArticleRepository } from './repository.ts';
 import { createArticleSaving } from './saving.ts';
+import type { ArticleUrl } from './urls.ts';
 
 export { articleCacheDeps, feedChangeKeys, isPublicAt } from './assemble.ts';
 export type { ArticleRecord } from './saving.ts';
@@ -25,6 +26,8 @@ export function createArticleService(deps: {
   authors: AuthorRepository;
   tags: TagRepository;
   images: ImageService;
+  /** An article's public `url` (urls.ts). */
+  articleUrl: ArticleUrl;
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;

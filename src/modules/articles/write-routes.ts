@@ -10,6 +10,7 @@ import { articleEtag, type ArticleEditor } from './editor-service.ts';
 import {
   ArticleCreateSchema,
   ArticlePatchSchema,
+  CorrectionCreateSchema,
   EmptyBodySchema,
   PublishSchema,
   RevisionDetailSchema,
@@ -17,7 +18,7 @@ import {
   RevisionListSchema,
   RevisionParams,
 } from './input-schemas.ts';
-import { ArticleSchema, type ArticleDto } from './schemas.ts';
+import { ArticleSchema, type ArticleDto, CorrectionSchema } from './schemas.ts';
 
 const writeHeaders = z.looseObject({
   'if-match': z.string().max(200).optional().describe('The article’s current `ETag`; 412 when it is stale'),
@@ -51,6 +52,29 @@ export const articleWriteRoutes: FastifyPluginAsyncZod<{ editor: ArticleEditor; 
       const article = await opts.editor.create(request.body, requireToken(request));
       reply.code(201).header('location', `/v1/articles/${article.id}`);
       return withEtag(reply, article);
+    },
+  );
+
+  app.post(
+    '/v1/articles/:id/corrections',
+    {
+      schema: {
+        operationId: 'addCorrection',
+        tags: ['articles'],
+        summary: 'Append a correction',
+        description:
+          'Editor or higher. Appends a public correction (articles list them in `corrections`, oldest first); bumps `version` and stores a revision. ' +
+          'A correction is never edited or removed: not by `PATCH`, not by restoring a revision. Honours `Idempotency-Key`.',
+        security: secured,
+        params: idParams,
+        headers: createHeaders,
+        body: CorrectionCreateSchema,
+        response: { 201: CorrectionSchema, ...problems(400, 401, 403, 404, 413, 415, 429) },
+      },
+    },
+    async (request, reply) => {
+      const correction = await opts.editor.addCorrection(request.params.id, request.body.text, requireToken(request));
+      return reply.code(201).send(correction);
     },
   );
 

@@ -55,6 +55,8 @@ t.test('GET /v1/articles/slug/<seed> reads back field by field', async (t) => {
       'authors', 'body', 'breadcrumbs', 'canonicalUrl', 'createdAt', 'dateline', 'firstPublishedAt', 'headline', 'id', 'language',
       'leadImage', 'publishedAt', 'relatedLinks', 'secondarySections', 'section', 'slug', 'status', 'subheadline', 'summary', 'tags',
       'updatedAt', 'version',
+      // The news fields of 2026-12-02.
+      'url', 'kicker', 'translations', 'corrections',
     ].sort(),
     'exactly the contract’s fields',
   );
@@ -136,6 +138,12 @@ t.test('GET /v1/articles/slug/<seed> reads back field by field', async (t) => {
   t.equal(a.dateline, null);
   t.equal(a.language, 'en');
   t.equal(a.canonicalUrl, null);
+  // The news fields: no kicker, no translations, no corrections; the url from the default
+  // template (/{sectionPath}/{slug}) on the default site (no CMS_SITE_URL or CMS_PUBLIC_URL).
+  t.equal(a.kicker, null);
+  t.strictSame(a.translations, []);
+  t.strictSame(a.corrections, []);
+  t.equal(a.url, `http://localhost:${b.config.PORT}/national/north-korea/${SEED_SLUG}`);
 });
 
 t.test('GET by id gives the same article', async (t) => {
