@@ -49,6 +49,9 @@ import { createTagService } from './modules/tags/service.ts';
 import { createTokenRepository } from './modules/tokens/repository.ts';
 import { createTokenService } from './modules/tokens/service.ts';
 import { articleUrls, type SiteUrls } from './modules/articles/urls.ts';
+import { feedRoutes } from './modules/feeds/routes.ts';
+import { formatRoutes } from './modules/formats/routes.ts';
+import { sitemapRoutes } from './modules/sitemaps/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -70,6 +73,7 @@ export function siteOf(config: Config): SiteUrls {
 export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'config' | 'db' | 'now'>) {
   const publicUrl = config.CMS_PUBLIC_URL?.replace(/\/$/, '');
   const site = siteOf(config);
+  const articleUrl = articleUrls(site);
   const sectionRows = createSectionRepository(db);
   const authorRows = createAuthorRepository(db);
   const tagRows = createTagRepository(db);
@@ -88,7 +92,7 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
     authors: authorRows,
     tags: tagRows,
     images,
-    articleUrl: articleUrls(site),
+    articleUrl,
     now,
   });
   const editors = {
@@ -108,6 +112,7 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
     db,
     publicUrl,
     site,
+    articleUrl,
     publisher: { name: config.CMS_PUBLISHER_NAME, logoUrl: config.CMS_PUBLISHER_LOGO_URL ?? null },
     storage,
     feed,
@@ -238,6 +243,10 @@ export async function buildApp(deps: AppDeps) {
   await app.register(authorRoutes, { authors: services.authors, publicUrl });
   await app.register(imageRoutes, { images: services.images, publicUrl });
   await app.register(tagRoutes, { tags: services.tags, publicUrl });
+  const { site, publisher } = services;
+  await app.register(feedRoutes, { articles: services.articles, sections: services.sections, authors: services.authors, tags: services.tags, publicUrl, site, publisher });
+  await app.register(sitemapRoutes, { db, articles: services.articles, images: services.images, articleUrl: services.articleUrl, publicUrl, site, publisher, now: deps.now ?? Date.now });
+  await app.register(formatRoutes, { articles: services.articles, publicUrl, publisher });
 
   // Writes and other token-only routes: a token is required before anything else is looked
   // at (401 before 400/415); rate-limited per token; an absent body counts as `{}` so that

@@ -165,6 +165,33 @@ export function createArticleReads(deps: ReadDeps) {
     },
 
     /**
+     * The newest public articles, whole (with bodies), for the outputs made from them (feeds):
+     * the filters of `GET /v1/articles` (section with its subsections, author, tag, language)
+     * as the public sees them, whatever token the caller holds. `deps`: what they show (the
+     * lists and every article's keys), for the response cache.
+     */
+    async publicArticles(
+      filter: Pick<ArticleListQueryInput, 'section' | 'author' | 'tag' | 'language'>,
+      limit: number,
+    ): Promise<{ articles: ArticleDto[]; deps: string[] }> {
+      const page = await this.list({ ...filter, limit } as ArticleListQueryInput, false);
+      const ids = (JSON.parse(page.json) as { data: { id: string }[] }).data.map((a) => a.id);
+      const articles: ArticleDto[] = [];
+      const shown = new Set(page.deps);
+      for (const id of ids) {
+        try {
+          const rendered = await this.renderById(id, false);
+          articles.push(JSON.parse(rendered.json) as ArticleDto);
+          for (const dep of rendered.deps) shown.add(dep);
+        } catch (error) {
+          // Deleted or unpublished between the two reads: left out.
+          if (!(error instanceof NotFoundError)) throw error;
+        }
+      }
+      return { articles, deps: [...shown] };
+    },
+
+    /**
      * One page of a list as JSON text (`{ data, page }`), with the lists and keys it shows and
      * its strong ETag: made from its articles' ETags, snippets and page, so that the page's
      * bytes need not be hashed (the same bytes always get the same ETag, other bytes another).
