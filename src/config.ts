@@ -32,6 +32,11 @@ const articlePath = z
     if (/[{}]/.test(template.replace(/\{[^{}]*\}/g, ''))) ctx.addIssue({ code: 'custom', message: 'has an unmatched { or }' });
   });
 
+/** An http(s) URL that paths are appended to (the site's origin, maybe with a path): no query or fragment. */
+const siteUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .refine((s) => !/[?#]/.test(s), 'must have no query or fragment (article paths are appended to it)');
+
 export const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on'),
   HOST: z.string().min(1).default('127.0.0.1').describe('Interface to listen on'),
@@ -44,10 +49,10 @@ export const ConfigSchema = z.object({
   CMS_MAX_BODY_BYTES: positiveInt.default(1024 * 1024).describe('Largest JSON body accepted'),
   CMS_MAX_UPLOAD_BYTES: positiveInt.default(20 * 1024 * 1024).describe('Largest image upload accepted'),
   CMS_PUBLIC_URL: z.url().optional().describe('Public origin, for absolute URLs in Link headers'),
-  CMS_SITE_URL: z.url().optional().describe('The front-end\'s origin, for article `url`s (default CMS_PUBLIC_URL, else http://localhost:PORT)'),
+  CMS_SITE_URL: siteUrl.optional().describe('The front-end\'s origin, for article `url`s (default CMS_PUBLIC_URL, else http://localhost:PORT)'),
   CMS_ARTICLE_PATH: articlePath.default('/{sectionPath}/{slug}').describe('Path of an article on the site: {sectionPath}, {slug}, {id}, {yyyy}, {mm}, {dd} (of firstPublishedAt, UTC)'),
   CMS_PUBLISHER_NAME: z.string().min(1).max(200).default('Newsroom').describe('The publisher, in feeds, news sitemaps, JSON-LD and ninjs'),
-  CMS_PUBLISHER_LOGO_URL: z.url().optional().describe('The publisher\'s logo (JSON-LD)'),
+  CMS_PUBLISHER_LOGO_URL: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).optional().describe('The publisher\'s logo (JSON-LD)'),
   CMS_RATE_LIMIT_WRITES: positiveInt.default(300).describe('Write requests per minute per token (429 above)'),
   CMS_RATE_LIMIT_AUTH_FAILURES: positiveInt.default(30).describe('Failed authentications per minute per client address (429 above)'),
   CMS_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(128 * 1024 * 1024).describe('Memory for cached public GET responses (0: off)'),

@@ -35,6 +35,34 @@ async function checkRestorable(deps: EditorDeps, old: ArticleRecord): Promise<vo
   if (gone.length > 0) throw new ConflictError('This revision cannot be restored as it is.', gone);
 }
 
+type NewsFields = 'url' | 'kicker' | 'translations' | 'corrections';
+
+/**
+ * The article a revision shows, with the fields added since it was stored: a revision from
+ * before the news fields has no `url`, `kicker`, `translations` or `corrections` (the response
+ * schema needs them). Its `url` is made from what it stored (its slug, section and dates).
+ */
+function withCurrentFields(deps: EditorDeps, article: Omit<ArticleDto, NewsFields> & Partial<Pick<ArticleDto, NewsFields>>): ArticleDto {
+  const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : null);
+  return {
+    ...article,
+    url:
+      article.url ??
+      deps.articles.articleUrl({
+        id: article.id,
+        slug: article.slug,
+        canonicalUrl: article.canonicalUrl,
+        sectionPath: article.section.path,
+        firstPublishedAt: ms(article.firstPublishedAt),
+        publishedAt: ms(article.publishedAt),
+        createdAt: ms(article.createdAt) ?? 0,
+      }),
+    kicker: article.kicker ?? null,
+    translations: article.translations ?? [],
+    corrections: article.corrections ?? [],
+  };
+}
+
 export function createRevisions(deps: EditorDeps) {
   return {
     async revisions(id: string, query: { limit: number; cursor?: string }): Promise<Page<{ revision: number; createdAt: string; createdBy: string }>> {
@@ -53,7 +81,7 @@ export function createRevisions(deps: EditorDeps) {
       const row = await deps.rows.revision(id, revision);
       if (!row) throw new NotFoundError('Revision');
       const snapshot = row.snapshot as Snapshot;
-      return { revision: row.revision, createdAt: toIso(row.createdAt), createdBy: row.createdBy, article: snapshot.article };
+      return { revision: row.revision, createdAt: toIso(row.createdAt), createdBy: row.createdBy, article: withCurrentFields(deps, snapshot.article) };
     },
 
     /**

@@ -8,6 +8,7 @@ import type { ArticleDocuments } from './documents.ts';
 import { type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
 import type { ArticleDto, StoredBlock } from './schemas.ts';
+import type { ArticleUrl } from './urls.ts';
 
 export interface ArticleRecord {
   id: string;
@@ -42,6 +43,7 @@ export interface SavingDeps {
   feed: FeedRepository;
   sectionRows: SectionRepository;
   assemble: Assemble;
+  articleUrl: ArticleUrl;
 }
 
 export function createArticleSaving(deps: SavingDeps) {
@@ -145,6 +147,9 @@ export function createArticleSaving(deps: SavingDeps) {
     },
 
     refreshFeed,
+
+    /** An article's public `url` from its fields (urls.ts), for views not assembled from rows (old revisions). */
+    articleUrl: deps.articleUrl,
 
     /** Deletes an article (its relations and list rows go with it). */
     async remove(id: string): Promise<void> {

@@ -9,8 +9,13 @@ export interface UrlFields {
   canonicalUrl: string | null;
   /** The primary section's path (`national/north-korea`). */
   sectionPath: string;
-  /** ms; null for an article never published (its date parts are then those of `createdAt`). */
+  /** ms; null for an article never public yet (see `publishedAt`). */
   firstPublishedAt: number | null;
+  /**
+   * ms; for an article not yet public, its scheduled time: the date parts are those it will
+   * have once public, so its url does not change at publication. Absent or null: `createdAt`.
+   */
+  publishedAt?: number | null;
   createdAt: number;
 }
 
@@ -36,7 +41,7 @@ export function articleUrls({ site, template }: SiteUrls): ArticleUrl {
   }
   return (a) => {
     if (a.canonicalUrl) return a.canonicalUrl;
-    const date = new Date(a.firstPublishedAt ?? a.createdAt);
+    const date = new Date(a.firstPublishedAt ?? a.publishedAt ?? a.createdAt);
     const values: Record<string, string> = {
       // Each segment is already a slug; encoding keeps the path safe whatever a segment holds.
       sectionPath: a.sectionPath.split('/').map(encodeURIComponent).join('/'),
