@@ -24,6 +24,7 @@ import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
 import { buildDataset, type Dataset } from './dataset.ts';
 import { rng } from './rng.ts';
+import { measureSitemap, sitemapMarkdown } from './sitemap.ts';
 import { createBenchDatabase, databaseBytes, dropAllBenchDatabases, dropBenchDatabase } from './postgres.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -499,7 +500,9 @@ async function scaleAt(engine: Engine, size: number) {
     } finally {
       await closeDatabase(db);
     }
-    return { engine, size, loadSeconds: Number((data.loadMs / 1000).toFixed(1)), dbMb: Math.round(bytes / 1e6), rssMb: Math.round(rss), deepPage: deep.page, latency: out };
+    // A 50,000-URL month file over HTTP (bench/sitemap.ts): its month is added to the archive last.
+    const sitemap = await measureSitemap(store.url, { mediaDir: path.join(WORK, 'media'), log: (line) => console.log(`[${engine}]   ${line}`) });
+    return { engine, size, loadSeconds: Number((data.loadMs / 1000).toFixed(1)), dbMb: Math.round(bytes / 1e6), rssMb: Math.round(rss), deepPage: deep.page, latency: out, sitemap };
   } finally {
     await store.dispose();
   }
@@ -654,6 +657,7 @@ function renderMarkdown(r: Results): string {
         return `${e}: p50 ratio ${q.to} / ${q.from}: ${names.filter((n) => q[n] !== undefined).map((n) => `${n} ${q[n]}`).join(', ')}.`;
       }),
       '',
+      ...sitemapMarkdown(points),
     );
   }
   lines.push(...targets(r));
@@ -700,6 +704,8 @@ function targets(r: Results): string[] {
       check(`${name} p99 at ${per(r, sc, (e) => largest(e)?.size)} (ms)`, 100, false, (e) => largest(e)?.latency?.[name]?.p99Ms);
     }
     check('server RSS at 1 M articles (MB)', 300, false, (e) => last(e)?.rssMb);
+    check('sitemap 50,000-URL month file: first byte at 1 M articles (ms)', 100, false, (e) => last(e)?.sitemap?.ttfbMs);
+    check('sitemap: server RSS peak − before at 1 M articles (MB)', 48, false, (e) => (last(e)?.sitemap ? last(e).sitemap.rssPeakMb - last(e).sitemap.rssBeforeMb : undefined));
   }
   check('slug-under-edits / ceiling', 0.8, true, (e) => e.scenarios?.['slug-under-edits']?.ratio);
   const table = rows.length

@@ -245,7 +245,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(tagRoutes, { tags: services.tags, publicUrl });
   const { site, publisher } = services;
   await app.register(feedRoutes, { articles: services.articles, sections: services.sections, authors: services.authors, tags: services.tags, publicUrl, site, publisher });
-  await app.register(sitemapRoutes, { db, articles: services.articles, images: services.images, articleUrl: services.articleUrl, publicUrl, site, publisher, now: deps.now ?? Date.now });
+  await app.register(sitemapRoutes, { db, articles: services.articles, images: services.images, articleUrl: services.articleUrl, publicUrl, site, publisher, now: deps.now ?? Date.now, publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
   await app.register(formatRoutes, { articles: services.articles, publicUrl, publisher });
 
   // Writes and other token-only routes: a token is required before anything else is looked

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { XMLParser } from 'fast-xml-parser';
 import t from 'tap';
 import { ENGINE, testDatabase } from './engine.ts';
 import { skipped } from './services.ts';
@@ -61,6 +62,25 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   t.match(search.data[0].snippet, /<mark>/);
   t.equal(JSON.parse(lines[1]!).data.length, 1, 'the section list (with subsections) has the seed article');
   t.equal(lines.at(-1), '304', 'revalidation with the ETag gives 304');
+
+  // Feeds, sitemaps and JSON-LD, as written: each document parsed.
+  const outputs = block('outputs')
+    .replaceAll('http://127.0.0.1:3000', server.base)
+    .replace(/^(curl -fsS .*)$/gm, "$1; echo; echo '@@@@'");
+  const docs = (await run('bash', ['-euo', 'pipefail', '-c', outputs], { env: childEnv(), maxBuffer: 10 * 1024 * 1024 })).stdout.split('@@@@\n');
+  const xml = new XMLParser({ ignoreAttributes: false });
+  const rss = xml.parse(docs[0]!);
+  const items = [rss.rss.channel.item].flat();
+  t.equal(items.length, 1, 'the RSS feed of National holds the seed article');
+  t.equal(items[0].title, article.headline);
+  t.equal(items[0].link, article.url);
+  const index = xml.parse(docs[1]!);
+  t.match([index.sitemapindex.sitemap].flat()[0].loc, new RegExp(`^${server.base}/v1/sitemaps/articles/\\d{4}-\\d{2}\\.xml$`), 'the sitemap index names this month');
+  const news = xml.parse(docs[2]!);
+  t.equal([news.urlset.url].flat()[0]['news:news']['news:title'], article.headline, 'the news sitemap holds the seed article (published at start)');
+  const jsonld = JSON.parse(docs[3]!);
+  t.match(jsonld, { '@context': 'https://schema.org', '@type': 'NewsArticle', headline: article.headline, url: article.url });
+  t.same(jsonld.author.map((a: { name: string }) => a.name), ['Lim Jeong-won', 'Park Hyun-joo']);
 
   // The editor's session, as written, against the same server and database.
   const edit = `${block('edit')}\n${block('image')}`.replaceAll('http://127.0.0.1:3000', server.base);

@@ -31,7 +31,9 @@ export const openapiPlugin = fp(
         },
         servers: [{ url: 'http://127.0.0.1:3000', description: 'Local development server' }],
         tags: [
-          { name: 'articles', description: 'Articles: list, search, read, write, publish and revisions' },
+          { name: 'articles', description: 'Articles: list, search, read (also as JSON-LD and ninjs), write, publish, corrections and revisions' },
+          { name: 'feeds', description: 'RSS 2.0, Atom 1.0 and JSON Feed 1.1 of the newest public articles' },
+          { name: 'sitemaps', description: 'Sitemaps by month and the Google News sitemap' },
           { name: 'sections', description: 'The section tree' },
           { name: 'authors', description: 'Bylines' },
           { name: 'images', description: 'Image uploads, metadata, files and renditions' },
