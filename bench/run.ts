@@ -27,6 +27,7 @@ import { rng } from './rng.ts';
 import { measureSitemap, sitemapMarkdown } from './sitemap.ts';
 import { createBenchDatabase, databaseBytes, dropAllBenchDatabases, dropBenchDatabase } from './postgres.ts';
 
+const SITE_URL = 'https://news.example.com';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -116,7 +117,9 @@ async function startProcess(script: string, env: Record<string, string>): Promis
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    // The site's origin is set, as in production: the default (http://localhost:PORT) would
+    // change with each server's port, and article documents are rebuilt when it changes.
+    env: { ...process.env, CMS_SITE_URL: SITE_URL, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   running.add(child);
@@ -461,7 +464,7 @@ async function scaleAt(engine: Engine, size: number) {
     const db = await openDatabase(store.url);
     const out: Record<string, { p50Ms: number; p99Ms: number }> = {};
     try {
-      const app = await buildApp({ config: loadConfig({}, { CMS_DB: store.url, CMS_MEDIA_DIR: path.join(WORK, 'media'), CMS_RESPONSE_CACHE_BYTES: 0 }), db, logger: false });
+      const app = await buildApp({ config: loadConfig({}, { CMS_DB: store.url, CMS_MEDIA_DIR: path.join(WORK, 'media'), CMS_RESPONSE_CACHE_BYTES: 0, CMS_SITE_URL: SITE_URL }), db, logger: false });
       await app.ready();
       try {
         const r = rng(11);
