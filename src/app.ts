@@ -52,6 +52,11 @@ import { articleUrls, type SiteUrls } from './modules/articles/urls.ts';
 import { feedRoutes } from './modules/feeds/routes.ts';
 import { formatRoutes } from './modules/formats/routes.ts';
 import { sitemapRoutes } from './modules/sitemaps/routes.ts';
+import { createScheduler } from './modules/events/scheduler.ts';
+import { previewRoutes } from './modules/preview/routes.ts';
+import { syncRoutes } from './modules/sync/routes.ts';
+import { createDispatcher } from './modules/webhooks/dispatcher.ts';
+import { webhookRoutes } from './modules/webhooks/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -247,6 +252,22 @@ export async function buildApp(deps: AppDeps) {
   await app.register(feedRoutes, { articles: services.articles, sections: services.sections, authors: services.authors, tags: services.tags, publicUrl, site, publisher });
   await app.register(sitemapRoutes, { db, articles: services.articles, images: services.images, articleUrl: services.articleUrl, publicUrl, site, publisher, now: deps.now ?? Date.now, publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
   await app.register(formatRoutes, { articles: services.articles, publicUrl, publisher });
+  await app.register(syncRoutes, { db, articles: services.articles, publicUrl });
+  // Preview links: made with a token (the route checks it), opened without one.
+  await app.register(previewRoutes, { db, articles: services.articles, publicUrl, now: deps.now ?? Date.now });
+  await app.register(webhookRoutes, { db, now: deps.now ?? Date.now, allowPrivate: config.CMS_WEBHOOK_ALLOW_PRIVATE });
+
+  // Event workers: scheduled publications noticed at their time, and webhook deliveries.
+  const scheduler = createScheduler({ db, articles: services.articles, now: deps.now ?? Date.now, log: app.log });
+  const dispatcher = createDispatcher({ db, now: deps.now ?? Date.now, log: app.log, allowPrivate: config.CMS_WEBHOOK_ALLOW_PRIVATE, retrySeconds: config.CMS_WEBHOOK_RETRY_SECONDS });
+  app.addHook('onReady', async () => {
+    scheduler.start();
+    dispatcher.start();
+  });
+  app.addHook('preClose', async () => {
+    await scheduler.stop();
+    await dispatcher.stop();
+  });
 
   // Writes and other token-only routes: a token is required before anything else is looked
   // at (401 before 400/415); rate-limited per token; an absent body counts as `{}` so that

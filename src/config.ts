@@ -58,6 +58,13 @@ export const ConfigSchema = z.object({
   CMS_RESPONSE_CACHE_BYTES: z.coerce.number().int().min(0).default(128 * 1024 * 1024).describe('Memory for cached public GET responses (0: off)'),
   CMS_RESPONSE_CACHE_ENTRIES: z.coerce.number().int().min(1).default(50_000).describe('Most responses the cache holds (whichever of this and the bytes comes first)'),
   CMS_PUBLIC_MAX_AGE: z.coerce.number().int().min(0).default(60).describe('max-age (s) of public responses'),
+  CMS_WEBHOOK_ALLOW_PRIVATE: flag.default(false).describe('Allow webhook URLs on loopback, private and link-local addresses'),
+  CMS_WEBHOOK_RETRY_SECONDS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'must be comma-separated seconds, e.g. 5,30,120')
+    .default('5,30,120,600,3600,21600,86400')
+    .transform((s) => s.split(',').map(Number))
+    .describe('Seconds before each webhook retry; after the last, the delivery is failed'),
   CMS_METRICS_ADDRESS: hostPort.optional().describe('Serve GET /metrics on this host:port without a token, instead of on the main port behind an admin token'),
 });
 

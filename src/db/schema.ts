@@ -348,3 +348,94 @@ export const changes = sqliteTable(
   },
   (t) => [index('changes_created_idx').on(t.createdAt)],
 );
+
+// ---- Events (issue 14): webhooks, their durable outbox and delivery log, the sync sequence ----
+
+// Webhook subscriptions (admin). `events` is a JSON array of event types (or ["*"]); the
+// secret (whsec_…) is shown once, at creation.
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').notNull(),
+  description: text('description'),
+  status: text('status').notNull().default('active'),
+  secret: text('secret').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+// The outbox: each event written in the same transaction as the change it reports. `body` is
+// the JSON text sent (and signed) as it is; `dedupeKey` makes an event that several instances
+// may notice (a scheduled article becoming public) be stored once.
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull(),
+    type: text('type').notNull(),
+    articleId: text('article_id'),
+    body: text('body').notNull(),
+    occurredAt: integer('occurred_at').notNull(),
+    dedupeKey: text('dedupe_key'),
+  },
+  (t) => [uniqueIndex('webhook_events_id_uq').on(t.id), uniqueIndex('webhook_events_dedupe_uq').on(t.dedupeKey), index('webhook_events_occurred_idx').on(t.occurredAt)],
+);
+
+// One delivery job per webhook and event: pending until a 2xx (succeeded) or the last retry
+// (failed). `orderKey` (the article's id, else the event's) keeps delivery in order per article;
+// `claimedUntil` is a lease taken by the instance delivering it.
+export const webhookJobs = sqliteTable(
+  'webhook_jobs',
+  {
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventSeq: integer('event_seq').notNull(),
+    orderKey: text('order_key').notNull(),
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    claimedUntil: integer('claimed_until'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.webhookId, t.eventSeq] }),
+    index('webhook_jobs_due_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_jobs_order_idx').on(t.webhookId, t.orderKey, t.eventSeq),
+  ],
+);
+
+// The delivery log: one row per attempt.
+export const webhookAttempts = sqliteTable(
+  'webhook_attempts',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    attempt: integer('attempt').notNull(),
+    status: text('status').notNull(),
+    responseStatus: integer('response_status'),
+    error: text('error'),
+    durationMs: integer('duration_ms'),
+    createdAt: integer('created_at').notNull(),
+    nextAttemptAt: integer('next_attempt_at'),
+  },
+  (t) => [index('webhook_attempts_webhook_idx').on(t.webhookId, t.createdAt, t.id)],
+);
+
+// The sync sequence: each article's last public change (an upsert while public, a delete once
+// it stopped being public or was deleted), numbered in commit order. No foreign key: a deleted
+// article keeps its row (the delete a client must apply).
+export const articleSync = sqliteTable(
+  'article_sync',
+  {
+    articleId: text('article_id').primaryKey(),
+    seq: integer('seq').notNull(),
+    public: integer('public').notNull(),
+    version: integer('version').notNull(),
+    changedAt: integer('changed_at').notNull(),
+  },
+  (t) => [uniqueIndex('article_sync_seq_uq').on(t.seq)],
+);
