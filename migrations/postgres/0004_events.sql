@@ -65,3 +65,7 @@ CREATE INDEX "webhook_jobs_order_idx" ON "webhook_jobs" USING btree ("webhook_id
 INSERT INTO "article_sync" ("article_id", "seq", "public", "version", "changed_at")
   SELECT "id", row_number() OVER (ORDER BY "updated_at", "id"), 1, "version", "updated_at" FROM "articles"
   WHERE "status" = 'published' OR ("status" = 'scheduled' AND "published_at" <= now());
+--> statement-breakpoint
+-- article_sync seqs are drawn from a sequence under an advisory lock (dialects/postgres.ts).
+CREATE SEQUENCE "article_sync_seq";--> statement-breakpoint
+SELECT setval('article_sync_seq', coalesce((SELECT max("seq") FROM "article_sync"), 0) + 1, false);

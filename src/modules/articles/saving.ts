@@ -1,9 +1,11 @@
 // Storing articles: a complete article with its relations, list rows and a revision in one
 // transaction; deletes; the stored record a PATCH or a revision starts from.
+import type { Database } from '../../db/database.ts';
 import type { ArticleStatus } from '../../db/schema.ts';
 import { ConflictError } from '../../http/errors.ts';
 import type { SectionRepository } from '../sections/repository.ts';
-import { type Assemble, feedChangeKeys } from './assemble.ts';
+import { recordArticleChange, snapshotOf, syncStateOf } from '../events/article-events.ts';
+import { type Assemble, feedChangeKeys, isPublicAt } from './assemble.ts';
 import type { ArticleDocuments } from './documents.ts';
 import { type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
@@ -44,9 +46,20 @@ export interface SavingDeps {
   sectionRows: SectionRepository;
   assemble: Assemble;
   articleUrl: ArticleUrl;
+  /** For the outbox and article_sync (events/article-events.ts), written in the same transaction. */
+  db: Database;
+  now?: () => number;
 }
 
 export function createArticleSaving(deps: SavingDeps) {
+  const now = deps.now ?? Date.now;
+
+  /** The article as the public last saw it (null: not announced as public), read before a change. */
+  async function announced(row: ArticleRow | undefined) {
+    if (!row || !(await syncStateOf(deps.db, row.id))?.public) return null;
+    return snapshotOf((await deps.assemble([row], true, true))[0]!);
+  }
+
   /** Feed keys of the sections an article lists under: its sections and all their ancestors. */
   async function sectionKeys(sectionIds: string[]): Promise<string[]> {
     return (await deps.sectionRows.withAncestors(sectionIds)).map((s) => `section:${s.id}`);
@@ -120,6 +133,7 @@ export function createArticleSaving(deps: SavingDeps) {
           updatedAt: record.updatedAt,
         };
         const previous = isNew ? undefined : await deps.articles.findById(record.id);
+        const before = await announced(previous);
         await checkTranslations(record, previous?.translationGroup ?? null);
         if (isNew) {
           await deps.articles.insert(row);
@@ -134,7 +148,11 @@ export function createArticleSaving(deps: SavingDeps) {
           ...record.body.flatMap((b) => (b.type === 'image' ? [b.imageId] : [])),
         ]);
         await refreshFeed(record.id);
-        const dto = (await deps.assemble([(await deps.articles.findById(record.id))!], true, true))[0] as ArticleDto;
+        const stored = (await deps.articles.findById(record.id))!;
+        const dto = (await deps.assemble([stored], true, true))[0] as ArticleDto;
+        // Its event and sync row (nothing for a draft edit): the token's view has the public's keys.
+        const at = now();
+        await recordArticleChange(deps.db, { id: record.id, before, after: isPublicAt(stored, at) ? snapshotOf(dto) : null, version: record.version }, at);
         await deps.articles.insertRevision({
           articleId: record.id,
           revision: record.version,
@@ -156,6 +174,8 @@ export function createArticleSaving(deps: SavingDeps) {
       await deps.articles.transaction(async () => {
         const before = await deps.feed.entryOf(id);
         const row = await deps.articles.findById(id);
+        const announcedBefore = await announced(row);
+        if (announcedBefore) await recordArticleChange(deps.db, { id, before: announcedBefore, after: null, version: announcedBefore.version, deleted: true }, now());
         // Its translations stop listing it.
         if (row?.translationGroup) {
           deps.feed.changed((await deps.articles.translationMembers([row.translationGroup])).map((m) => `article:${m.id}`));

@@ -1,5 +1,6 @@
 // Articles: reads (reads.ts, from stored documents), the read model (assemble.ts) and storing
 // (saving.ts), wired together. Editorial operations are in editor-service.ts.
+import type { Database } from '../../db/database.ts';
 import type { AuthorRepository } from '../authors/repository.ts';
 import type { ImageService } from '../images/service.ts';
 import type { SectionRepository } from '../sections/repository.ts';
@@ -18,6 +19,8 @@ export type { ArticleRecord } from './saving.ts';
 export { bodyText } from './search.ts';
 
 export function createArticleService(deps: {
+  /** The outbox and article_sync are written in the saves' transactions (saving.ts). */
+  db: Database;
   articles: ArticleRepository;
   documents: ArticleDocuments;
   feed: FeedRepository;

@@ -1,13 +1,15 @@
 // Author (byline) writes. Editor role or higher.
 import { uuidv7 } from 'uuidv7';
 import { ConflictError, NotFoundError } from '../../http/errors.ts';
+import type { Database } from '../../db/database.ts';
 import { slugFrom } from '../articles/slugs.ts';
+import { enqueueEvent } from '../events/outbox.ts';
 import { requireRoleOf, type Principal } from '../tokens/roles.ts';
 import type { AuthorRepository } from './repository.ts';
 import type { AuthorCreateInput, AuthorDto, AuthorPatchInput } from './schemas.ts';
 import { toAuthorDto } from './service.ts';
 
-export function createAuthorEditor({ authors, now = Date.now }: { authors: AuthorRepository; now?: () => number }) {
+export function createAuthorEditor({ authors, db, now = Date.now }: { authors: AuthorRepository; db: Database; now?: () => number }) {
   async function claimSlug(slug: string, selfId?: string): Promise<string> {
     const other = await authors.findBySlug(slug);
     if (other && other.id !== selfId) {
@@ -42,12 +44,16 @@ export function createAuthorEditor({ authors, now = Date.now }: { authors: Autho
         const author = await authors.findById(id);
         if (!author) throw new NotFoundError('Author');
         requireRoleOf(principal, 'editor');
+        const at = now();
         await authors.update(id, {
           ...input,
           ...(input.slug !== undefined ? { slug: await claimSlug(input.slug, id) } : {}),
-          updatedAt: now(),
+          updatedAt: at,
         });
-        return toAuthorDto((await authors.findById(id))!);
+        const updated = (await authors.findById(id))!;
+        // Every change announced, like a section's (whether a public byline shows it or not).
+        await enqueueEvent(db, { type: 'author.updated', articleId: null, data: { id, slug: updated.slug, surrogateKeys: [`author-${id}`] } }, at);
+        return toAuthorDto(updated);
       });
     },
 

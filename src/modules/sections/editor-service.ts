@@ -2,7 +2,9 @@
 // in the same transaction), delete. Editor role or higher.
 import { uuidv7 } from 'uuidv7';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../http/errors.ts';
+import type { Database } from '../../db/database.ts';
 import { slugFrom } from '../articles/slugs.ts';
+import { enqueueEvent } from '../events/outbox.ts';
 import { requireRoleOf, type Principal } from '../tokens/roles.ts';
 import type { SectionRepository, SectionRow } from './repository.ts';
 import type { SectionCreateInput, SectionPatchInput } from './schemas.ts';
@@ -13,6 +15,8 @@ export function createSectionEditor(deps: {
   reads: SectionService;
   /** Rewrites the list memberships of every article in these sections (after a move). */
   refreshArticlesIn: (sectionIds: string[]) => Promise<void>;
+  /** For `section.updated` in the outbox, stored in the change's transaction. */
+  db: Database;
   now?: () => number;
 }) {
   const now = deps.now ?? Date.now;
@@ -90,6 +94,14 @@ export function createSectionEditor(deps: {
           await repo.moveDescendants(section.path, path, depth - section.depth, at);
           await deps.refreshArticlesIn(affected);
         }
+        // Every change to a section (name, slug, description, place) shows wherever it does,
+        // public or not: announced without asking what shows it. A move changes the paths of
+        // its whole subtree, whose keys go with it.
+        await enqueueEvent(deps.db, {
+          type: 'section.updated',
+          articleId: null,
+          data: { id, slug, path, surrogateKeys: [...new Set([id, ...affected])].map((s) => `section-${s}`) },
+        }, at);
         return deps.reads.get(id);
       });
     },
