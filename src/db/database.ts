@@ -29,6 +29,20 @@ export interface Dialect {
   notForIndex(column: string): string;
   /** A `json` column read as its stored text (PostgreSQL's driver would parse it). */
   jsonText(column: string): string;
+  /**
+   * Appended to a `select … from webhook_jobs j` that picks jobs to claim: PostgreSQL locks the
+   * rows it picks and skips rows another instance is claiming (`for update of j skip locked`);
+   * SQLite needs nothing (one write transaction at a time).
+   */
+  claimRows: string;
+  /**
+   * The next article_sync seq, allocated so that seq N+1 never commits while N is in flight:
+   * PostgreSQL takes a transaction-level advisory lock (held until commit) and draws from the
+   * sequence `article_sync_seq` (not from max(seq): under SERIALIZABLE, a snapshot taken
+   * before the lock would read a stale maximum and fail with a serialization error);
+   * SQLite runs one write transaction at a time and takes max(seq) + 1.
+   */
+  nextSyncSeq(q: Q): Promise<number>;
   /** Rows of a raw query. */
   all<T>(q: Q, query: SQL): Promise<T[]>;
   /** True for errors that mean "the database is unreachable right now" (answered 503). */

@@ -28,6 +28,13 @@ export const postgresDialect: Dialect = {
   readTime: (value) => (typeof value === 'string' ? parsePgTime(value) : (value as number)),
   notForIndex: (column) => column,
   jsonText: (column) => `${column}::text`,
+  claimRows: 'for update of j skip locked',
+  // The key is arbitrary but fixed: every instance allocating article_sync seqs takes it.
+  async nextSyncSeq(q) {
+    await postgresDialect.all(q, rawSql`select pg_advisory_xact_lock(7250314001)`);
+    const [row] = await postgresDialect.all<{ seq: string }>(q, rawSql`select nextval('article_sync_seq') as seq`);
+    return Number(row!.seq);
+  },
   async all<T>(q: Q, query: SQL): Promise<T[]> {
     const result = await (q as unknown as { execute: (s: SQL) => Promise<{ rows: T[] }> }).execute(query);
     return result.rows;

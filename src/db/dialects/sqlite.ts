@@ -12,7 +12,7 @@ import path from 'node:path';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Mutex } from 'async-mutex';
 import Database from 'better-sqlite3';
-import type { SQL } from 'drizzle-orm';
+import { sql as rawSql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import * as schema from '../schema.ts';
 import { changeTracking, type Database as Db, type Dialect, type Q, type TxContext } from '../database.ts';
@@ -55,6 +55,11 @@ export const sqliteDialect: Dialect = {
   readTime: (value) => value as number,
   notForIndex: (column) => `+${column}`,
   jsonText: (column) => column,
+  claimRows: '',
+  async nextSyncSeq(q) {
+    const [row] = await sqliteDialect.all<{ seq: number }>(q, rawSql`select coalesce(max(seq), 0) + 1 as seq from article_sync`);
+    return Number(row!.seq);
+  },
   // Raw queries are compiled by Drizzle and run on the connection's statement, prepared once
   // (preparedOnce above).
   async all<T>(q: Q, query: SQL): Promise<T[]> {
