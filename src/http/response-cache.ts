@@ -2,7 +2,9 @@
 // is served from memory. Correctness first:
 // - only anonymous requests are cached, and anonymous responses only ever hold public content;
 // - each entry names the cache keys it was made from (`request.cacheDeps`: `article:<id>`,
-//   `feed:<list>`, `author:<id>`, `image:<id>`; `public` when a route names none), and every
+//   `feed:<list>`, `author:<id>`, `image:<id>`; `public` when a route names none; and keys of
+//   what it shows that no write names on its own, `section:<id>` and `tag:<slug>`: the same
+//   list makes the `Surrogate-Key` header, surrogate-keys.ts), and every
 //   write names the keys it changed (db.changed). A commit evicts exactly the entries that
 //   depend on one of its keys: this process's commits at once, other processes' through the
 //   change feed (the `changes` table, NOTIFY, Redis). A draft save evicts nothing public;
@@ -25,7 +27,7 @@ interface Entry {
   route: string;
 }
 
-const KEPT_HEADERS = ['content-type', 'etag', 'cache-control', 'link', 'vary'];
+const KEPT_HEADERS = ['content-type', 'etag', 'cache-control', 'link', 'vary', 'surrogate-key'];
 
 /**
  * What the cache reports to whoever counts it (metrics.ts implements it; the cache knows no
@@ -134,7 +136,6 @@ export default fp(
     observer.measure(() => ({ entries: cache.size, bytes: cache.calculatedSize, maxBytes: opts.maxBytes }));
 
     app.decorateRequest('cacheKey', null);
-    app.decorateRequest('cacheDeps', null);
     app.decorateRequest('cacheEpoch', 0);
 
     /** The entry that may answer this request: an anonymous GET/HEAD whose entry is still valid. */

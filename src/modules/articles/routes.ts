@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
 import { UnauthorizedError } from '../../http/errors.ts';
 import { listRoute } from '../../http/list-route.ts';
+import { articleDeps, articleListDeps } from '../../http/surrogate-keys.ts';
 import { problems } from '../../http/responses.ts';
 import { ArticleListQuery, ArticleListSchema, ArticleSchema } from './schemas.ts';
 import type { ArticleService } from './service.ts';
@@ -38,7 +39,9 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
     },
     list: async (request, reply) => {
       const { json, etag, page, deps } = await opts.articles.list(request.query, request.principal !== null);
-      request.cacheDeps = deps;
+      // The lists and articles shown, with their sections and tags (and the filter's tag, which
+      // an empty page shows nowhere else).
+      request.cacheDeps = [...articleListDeps({ json, etag, deps }), ...(request.query.tag !== undefined ? [`tag:${request.query.tag}`] : [])];
       // Made from the listed articles' ETags rather than by hashing the page's bytes.
       reply.header('etag', etag);
       return { json, page };
@@ -62,7 +65,7 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
     async (request, reply) => {
       const article = await opts.articles.renderById(request.params.id, request.principal !== null);
       reply.header('etag', article.etag);
-      request.cacheDeps = article.deps;
+      request.cacheDeps = articleDeps(article);
       return sendJson(reply, article.json);
     },
   );
@@ -84,7 +87,7 @@ export const articleRoutes: FastifyPluginAsyncZod<{ articles: ArticleService; pu
     async (request, reply) => {
       const article = await opts.articles.renderBySlug(request.params.slug, request.principal !== null);
       reply.header('etag', article.etag);
-      request.cacheDeps = article.deps;
+      request.cacheDeps = articleDeps(article);
       return sendJson(reply, article.json);
     },
   );

@@ -1,9 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery, slugParams } from '../../http/common-schemas.ts';
+import type { FastifyRequest } from 'fastify';
 import { listRoute } from '../../http/list-route.ts';
 import { problems } from '../../http/responses.ts';
 import { AuthorListQuery, AuthorListSchema, AuthorSchema } from './schemas.ts';
 import type { AuthorService } from './service.ts';
+
+/** `public` as before (an author write names it), and the bylines shown. */
+function shows<T extends { id: string }>(request: FastifyRequest, authors: T[]): void {
+  request.cacheDeps = ['public', ...authors.map((a) => `author:${a.id}`)];
+}
 
 export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publicUrl?: string }> = async (app, opts) => {
   listRoute(app, {
@@ -15,7 +21,11 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
     querystring: AuthorListQuery,
     response: AuthorListSchema,
     publicUrl: opts.publicUrl,
-    list: (request) => opts.authors.list(request.query),
+    list: async (request) => {
+      const page = await opts.authors.list(request.query);
+      shows(request, page.data);
+      return page;
+    },
   });
 
   app.get(
@@ -32,7 +42,11 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
         response: { 200: AuthorSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => opts.authors.get(request.params.id),
+    async (request) => {
+      const author = await opts.authors.get(request.params.id);
+      shows(request, [author]);
+      return author;
+    },
   );
 
   app.get(
@@ -49,6 +63,10 @@ export const authorRoutes: FastifyPluginAsyncZod<{ authors: AuthorService; publi
         response: { 200: AuthorSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => opts.authors.getBySlug(request.params.slug),
+    async (request) => {
+      const author = await opts.authors.getBySlug(request.params.slug);
+      shows(request, [author]);
+      return author;
+    },
   );
 };

@@ -7,6 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '../../http/errors.ts';
 import { absoluteUrl } from '../../http/public-url.ts';
+import { shownDeps } from '../../http/surrogate-keys.ts';
 import { problems } from '../../http/responses.ts';
 import type { ArticleService } from '../articles/service.ts';
 import type { ArticleDto } from '../articles/schemas.ts';
@@ -142,7 +143,7 @@ export const feedRoutes: FastifyPluginAsyncZod<FeedRouteOptions> = async (app, o
     const { articles, deps } = await opts.articles.publicArticles(filter, limit);
     const named = await filterNames(query, articles);
     // Any change to a listed article or to a list it is drawn from evicts the cached feed.
-    request.cacheDeps = [...new Set([...deps, ...named.deps])];
+    request.cacheDeps = [...new Set([...deps, ...named.deps, ...articles.flatMap(shownDeps), ...(filter.tag !== undefined ? [`tag:${filter.tag}`] : [])])];
     const absolute = (pathOrUrl: string) => absoluteUrl(request, opts.publicUrl, pathOrUrl);
     const items = articles.map((a) => feedItem(a, absolute));
     return {

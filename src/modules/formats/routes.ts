@@ -7,6 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { idParams, noQuery } from '../../http/common-schemas.ts';
 import { absoluteUrl } from '../../http/public-url.ts';
+import { articleDeps } from '../../http/surrogate-keys.ts';
 import { problems } from '../../http/responses.ts';
 import type { ArticleDto } from '../articles/schemas.ts';
 import type { ArticleService } from '../articles/service.ts';
@@ -24,7 +25,7 @@ export const formatRoutes: FastifyPluginAsyncZod<FormatRouteOptions> = async (ap
   /** The article as the caller may see it, with its cache keys recorded for the response cache. */
   async function articleFor(request: FastifyRequest, id: string): Promise<ArticleDto> {
     const rendered = await opts.articles.renderById(id, request.principal !== null);
-    request.cacheDeps = rendered.deps;
+    request.cacheDeps = articleDeps(rendered);
     return JSON.parse(rendered.json) as ArticleDto;
   }
   const absolute = (request: FastifyRequest) => (url: string) => absoluteUrl(request, opts.publicUrl, url);

@@ -35,7 +35,13 @@ export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUr
     querystring: ImageListQuery,
     response: ImageListSchema,
     publicUrl: opts.publicUrl,
-    list: (request) => opts.images.list(request.query, request.principal !== null),
+    list: async (request) => {
+      const page = await opts.images.list(request.query, request.principal !== null);
+      // Which images the public sees follows article publications (`public`, and `articles`
+      // for a CDN: the list changes with them); then each image shown.
+      request.cacheDeps = ['public', 'feed:all', ...page.data.map((i) => `image:${i.id}`)];
+      return page;
+    },
   });
 
   app.get(
@@ -52,7 +58,12 @@ export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUr
         response: { 200: ImageSchema, ...problems(400, 401, 404) },
       },
     },
-    async (request) => opts.images.get(request.params.id, request.principal !== null),
+    async (request) => {
+      const image = await opts.images.get(request.params.id, request.principal !== null);
+      // Public only while a public article uses it: `public` too.
+      request.cacheDeps = ['public', `image:${image.id}`];
+      return image;
+    },
   );
 
   app.get(
@@ -77,6 +88,8 @@ export const imageRoutes: FastifyPluginAsyncZod<{ images: ImageService; publicUr
     },
     async (request, reply) => {
       const file = await opts.images.file(request.params.id, request.query, request.principal !== null);
+      // A stream is not held by the response cache; the keys make its Surrogate-Key.
+      request.cacheDeps = ['public', `image:${request.params.id}`];
       reply
         .header('etag', file.etag)
         .header('cache-control', file.cacheControl)

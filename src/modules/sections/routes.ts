@@ -18,9 +18,10 @@ export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; pu
     querystring: SectionListQuery,
     response: SectionListSchema,
     publicUrl: opts.publicUrl,
-    list: (request) => {
-      request.cacheDeps = SECTION_TREE;
-      return opts.sections.list(request.query);
+    list: async (request) => {
+      const page = await opts.sections.list(request.query);
+      request.cacheDeps = [...SECTION_TREE, ...page.data.map((s) => `section:${s.id}`)];
+      return page;
     },
   });
 
@@ -39,8 +40,11 @@ export const sectionRoutes: FastifyPluginAsyncZod<{ sections: SectionService; pu
       },
     },
     async (request) => {
-      request.cacheDeps = SECTION_TREE;
-      return opts.sections.get(request.params.id);
+      const section = await opts.sections.get(request.params.id);
+      // Itself, its ancestors and its children, each shown by name.
+      const shown = new Set([section.id, ...section.breadcrumbs.map((s) => s.id), ...section.children.map((s) => s.id)]);
+      request.cacheDeps = [...SECTION_TREE, ...[...shown].map((id) => `section:${id}`)];
+      return section;
     },
   );
 };

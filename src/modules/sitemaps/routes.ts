@@ -43,6 +43,10 @@ const MonthQuery = z.strictObject({
   page: z.coerce.number().int().min(1).max(1_000_000).optional().describe(`Page of a month with more than ${URLS_PER_FILE.toLocaleString('en')} articles (1 when absent)`),
 });
 
+// Sitemaps list articles: `public` for the response cache, `feed:all` for `articles` in the
+// Surrogate-Key (surrogate-keys.ts). Not each article's key: a month file can hold 50,000.
+const SITEMAP_DEPS = ['public', 'feed:all'];
+
 export const sitemapRoutes: FastifyPluginAsyncZod<SitemapRouteOptions> = async (app, opts) => {
   const sitemaps = createSitemapService({ db: opts.db, articleUrl: opts.articleUrl, now: opts.now });
   // What month-file URLs are made of besides the rows: part of their ETags.
@@ -67,7 +71,7 @@ export const sitemapRoutes: FastifyPluginAsyncZod<SitemapRouteOptions> = async (
       const entries = await sitemaps.index(apiOrigin(request, opts.publicUrl));
       // Any change to public content evicts it; a scheduled article coming due too (the
       // response cache's horizon).
-      request.cacheDeps = ['public'];
+      request.cacheDeps = SITEMAP_DEPS;
       return reply.type(XML).send(sitemapIndex(entries));
     },
   );
@@ -91,6 +95,7 @@ export const sitemapRoutes: FastifyPluginAsyncZod<SitemapRouteOptions> = async (
     },
     async (request, reply) => {
       const { yyyy, mm } = request.params;
+      request.cacheDeps = SITEMAP_DEPS;
       const page = await sitemaps.monthPage(Number(yyyy), Number(mm), request.query.page ?? 1);
       const missing = () => new NotFoundError(`A sitemap page ${request.query.page ?? 1} of ${yyyy}-${mm}`);
       if (!page) throw missing();
@@ -130,6 +135,7 @@ export const sitemapRoutes: FastifyPluginAsyncZod<SitemapRouteOptions> = async (
       // response cache holds an entry until a change or the next scheduled publication only:
       // this one is not stored there, and a shared cache may keep it until its oldest entry leaves.
       request.cacheKey = null;
+      request.cacheDeps = SITEMAP_DEPS;
       const left = until === null ? Number.POSITIVE_INFINITY : Math.max(0, Math.floor((until - opts.now()) / 1000));
       reply.header('cache-control', cacheControlFor(request, Math.min(opts.publicMaxAge, left)));
       return reply.type(XML).send(newsSitemap(entries));

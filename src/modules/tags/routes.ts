@@ -13,6 +13,11 @@ export const tagRoutes: FastifyPluginAsyncZod<{ tags: TagService; publicUrl?: st
     querystring: TagListQuery,
     response: TagListSchema,
     publicUrl: opts.publicUrl,
-    list: (request) => opts.tags.list(request.query, request.principal !== null),
+    list: async (request) => {
+      const page = await opts.tags.list(request.query, request.principal !== null);
+      // Counts of public articles: any public change (`public`; `articles` for a CDN), and the tags shown.
+      request.cacheDeps = ['public', 'feed:all', ...page.data.map((t) => `tag:${t.slug}`)];
+      return page;
+    },
   });
 };
