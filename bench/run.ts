@@ -524,6 +524,8 @@ interface EngineResults {
   throughput?: Results;
   scenarios?: Record<string, Figure>;
   scale?: Results;
+  // bench/webhooks.ts: article reads and writes with a dead webhook receiver, against without.
+  webhooks?: Results;
 }
 
 const resultsFile = path.join(OUT, 'results.json');
@@ -668,6 +670,22 @@ function renderMarkdown(r: Results): string {
       ...sitemapMarkdown(points),
     );
   }
+  const hooked = ENGINES.filter((e) => r.engines?.[e]?.webhooks);
+  if (hooked.length > 0) {
+    lines.push(
+      '## Webhooks: a receiver that never answers (bench/webhooks.ts)',
+      '',
+      'One server, the seed article; four webhooks (`*`) to a receiver on 127.0.0.1 that accepts and never answers, a backlog of pings holding the dispatcher’s deliveries open (each until the 10 s timeout). Rounds alternate without (webhooks disabled, nothing in flight) and with; req/s with 10 connections, the mean of the rounds.',
+      '',
+      '| engine | figure | without req/s | dead receiver req/s | ratio | rounds (without → with) |',
+      '|---|---|---:|---:|---:|---|',
+      ...hooked.flatMap((e) => {
+        const w = r.engines[e].webhooks;
+        return (['read', 'list', 'write'] as const).map((k) => `| ${e} | ${k} | ${w.figures[k].without} | ${w.figures[k].with} | ${w.figures[k].ratio} | ${w.figures[k].rounds.map((x: number[]) => `${x[0]} → ${x[1]}`).join(', ')} |`);
+      }),
+      '',
+    );
+  }
   lines.push(...targets(r));
   const analysis = path.join(ROOT, 'bench/analysis.md');
   if (fs.existsSync(analysis)) lines.push('', fs.readFileSync(analysis, 'utf8').trim());
@@ -716,6 +734,7 @@ function targets(r: Results): string[] {
     check('sitemap: server RSS peak − before at 1 M articles (MB)', 48, false, (e) => (last(e)?.sitemap ? last(e).sitemap.rssPeakMb - last(e).sitemap.rssBeforeMb : undefined));
   }
   check('slug-under-edits / ceiling', 0.8, true, (e) => e.scenarios?.['slug-under-edits']?.ratio);
+  for (const k of ['read', 'list', 'write']) check(`article ${k} with a dead webhook receiver / without`, 0.9, true, (e) => e.webhooks?.figures?.[k]?.ratio);
   const table = rows.length
     ? ['## Targets', '', `| target | limit | ${es.map((e) => `${e} measured | ${e}`).join(' | ')} |`, `|---|---:|${es.map(() => '---:|---').join('|')}|`, ...rows]
     : [];

@@ -57,6 +57,7 @@ import { previewRoutes } from './modules/preview/routes.ts';
 import { syncRoutes } from './modules/sync/routes.ts';
 import { createDispatcher } from './modules/webhooks/dispatcher.ts';
 import { webhookRoutes } from './modules/webhooks/routes.ts';
+import { webhookRepository } from './modules/webhooks/repository.ts';
 
 export interface AppDeps {
   config: Config;
@@ -89,6 +90,7 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
   const images = createImageService({ images: imageRows, storage, now, publicUrl });
   const feed: FeedRepository = createFeedRepository(db);
   const articles = createArticleService({
+    db,
     articles: articleRows,
     documents: articleDocuments(db),
     feed,
@@ -108,9 +110,10 @@ export function createServices({ config, db, now = Date.now }: Pick<AppDeps, 'co
       refreshArticlesIn: async (ids) => {
         for (const id of await articleRows.idsInSections(ids)) await articles.refreshFeed(id);
       },
+      db,
       now,
     }),
-    authors: createAuthorEditor({ authors: authorRows, now }),
+    authors: createAuthorEditor({ authors: authorRows, db, now }),
     images: createImageUploads({ images: imageRows, reads: images, storage, now }),
   };
   return {
@@ -212,7 +215,8 @@ export async function buildApp(deps: AppDeps) {
     keyGenerator: (request) => `auth:${request.ip}`,
   });
   await app.register(authPlugin, { authenticator: services.tokens, failures: authFailures });
-  await app.register(metricsPlugin, { pool: poolStatsOf(db) });
+  const webhookRows = webhookRepository(db);
+  await app.register(metricsPlugin, { pool: poolStatsOf(db), webhookBacklog: () => webhookRows.backlog((deps.now ?? Date.now)()) });
   await app.register(cachingPlugin, { publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
   if (config.CMS_RESPONSE_CACHE_BYTES > 0) {
     const changes =
@@ -254,7 +258,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(formatRoutes, { articles: services.articles, publicUrl, publisher });
   await app.register(syncRoutes, { db, articles: services.articles, publicUrl });
   // Preview links: made with a token (the route checks it), opened without one.
-  await app.register(previewRoutes, { db, articles: services.articles, publicUrl, now: deps.now ?? Date.now });
+  await app.register(previewRoutes, { db, articles: services.articles, publicUrl, now: deps.now ?? Date.now, rateLimitWrites: config.CMS_RATE_LIMIT_WRITES });
   await app.register(webhookRoutes, { db, now: deps.now ?? Date.now, allowPrivate: config.CMS_WEBHOOK_ALLOW_PRIVATE });
 
   // Event workers: scheduled publications noticed at their time, and webhook deliveries.

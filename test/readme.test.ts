@@ -37,7 +37,7 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   // A new database as the README's first start has it: on PostgreSQL an empty one (not a
   // copy of the migrated template), so that start-up migrates, seeds and prints the token.
   const CMS_DB = await testDatabase(t, dir, { migrated: false });
-  const server = await startServer({ CMS_DB, CMS_MEDIA_DIR: path.join(dir, 'media') });
+  const server = await startServer({ CMS_DB, CMS_MEDIA_DIR: path.join(dir, 'media'), CMS_WEBHOOK_ALLOW_PRIVATE: '1' });
   t.teardown(server.stop);
 
   const token = /First start: an admin API token[^\n]*\n\n\s+(cms_[A-Za-z0-9_-]+)/.exec(server.output())?.[1];
@@ -83,13 +83,13 @@ t.test('npm start on a new database: seed loaded, admin token printed, README cu
   t.same(jsonld.author.map((a: { name: string }) => a.name), ['Lim Jeong-won', 'Park Hyun-joo']);
 
   // The editor's session, as written, against the same server and database.
-  const edit = `${block('edit')}\n${block('image')}`.replaceAll('http://127.0.0.1:3000', server.base);
+  const edit = `${block('edit')}\n${block('image')}\n${block('events')}`.replaceAll('http://127.0.0.1:3000', server.base);
   const session = await run('bash', ['-euo', 'pipefail', '-c', edit], {
     cwd: ROOT,
     env: childEnv({ CMS_DB, CMS_MEDIA_DIR: path.join(dir, 'media') }),
     maxBuffer: 10 * 1024 * 1024,
   });
-  t.same(session.stdout.trim().split('\n'), ['published', 'Sampel article from the editing guide', '3', '3', 'AP/YONHAP', '200 image/webp'], 'the editing session prints what the README says');
+  t.same(session.stdout.trim().split('\n'), ['published', 'Sampel article from the editing guide', '3', '3', 'AP/YONHAP', '200 image/webp', 'whsec_', 'msg_', 'draft'], 'the editing session prints what the README says');
   const fixed = (await (await fetch(`${server.base}/v1/articles?section=national/diplomacy`)).json()) as { data: { headline: string; authors: { name: string }[]; relatedLinks: { url: string }[] }[] };
   t.equal(fixed.data.length, 1);
   t.equal(fixed.data[0]!.headline, 'Sample article from the editing guide', 'the public sees the fixed headline');

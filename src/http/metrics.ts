@@ -60,6 +60,8 @@ declare module 'fastify' {
 
 export interface MetricsOptions {
   pool?: () => PoolStats;
+  /** Webhook deliveries not yet made, read at each scrape (the webhooks module provides it). */
+  webhookBacklog?: () => Promise<{ pending: number; oldestDueSeconds: number }>;
 }
 
 let processWide: Registry | undefined;
@@ -119,8 +121,13 @@ export default fp(
       readOnScrape(registry, 'cms_db_pool_idle_connections', 'PostgreSQL connections open and idle', () => pool().idle);
       readOnScrape(registry, 'cms_db_pool_waiting_queries', 'Queries waiting for a free PostgreSQL connection', () => pool().waiting);
     }
-    // Webhook deliveries (a later issue) plug in here: a gauge of the deliveries not yet made,
-    // read at scrape time from the outbox, like the pool gauges above.
+    const backlog = opts.webhookBacklog;
+    if (backlog) {
+      // Read at each scrape (an async collect: prom-client awaits it); one small query each.
+      const read = backlog;
+      new Gauge({ name: 'cms_webhook_backlog', help: 'Webhook deliveries not yet made (pending, including retries not yet due)', registers: [registry], async collect() { this.set((await read()).pending); } });
+      new Gauge({ name: 'cms_webhook_oldest_due_seconds', help: 'How long the oldest due webhook delivery has waited (0: none)', registers: [registry], async collect() { this.set((await read()).oldestDueSeconds); } });
+    }
 
     const observeResponseCache = (): ResponseCacheObserver => {
       const hits = new Counter({ name: 'cms_response_cache_hits_total', help: 'Anonymous GET/HEAD requests answered from the response cache', registers });

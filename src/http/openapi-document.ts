@@ -118,6 +118,11 @@ function decorateOperations(doc: Json): void {
           ETag: header('Strong validator of this representation; send it back in `If-None-Match` (and `If-Match` for articles)'),
           'Cache-Control': header('`public, max-age=…` without a token, `private, no-store` with one (image files: immutable)'),
           ...(isList ? { Link: header('`<absolute URL of the next page>; rel="next"` while there is a next page') } : {}),
+          // Every public read names what it shows (src/http/surrogate-keys.ts); not the
+          // preview, sync or admin reads.
+          ...(path.startsWith('/v1/preview') || path === '/v1/sync' || path.startsWith('/v1/webhooks') || path.startsWith('/v1/tokens')
+            ? {}
+            : { 'Surrogate-Key': header('Space-separated keys of what the response shows (`article-<id>`, `section-<id>`, `author-<id>`, `image-<id>`, `tag-<slug>`, `articles`), for CDN purges; webhook events carry the keys to purge') }),
         };
       }
       responses['304'] = { description: 'Not Modified: `If-None-Match` matched the current ETag; no body' };

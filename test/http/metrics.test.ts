@@ -264,3 +264,17 @@ t.test('npm start with CMS_METRICS_ADDRESS serves metrics on that address only',
   t.ok(reqs(text, '/health', 200) >= 1, 'the start-up probes of /health are counted');
   t.equal(reqs(text, UNMATCHED_ROUTE, 404), 1);
 });
+
+t.test('webhook backlog: deliveries not yet made, read at each scrape', async (t) => {
+  // A receiver that refuses connections: the ping stays pending (a retry scheduled an hour on).
+  const b = await build(t, { config: { CMS_WEBHOOK_ALLOW_PRIVATE: true, CMS_WEBHOOK_RETRY_SECONDS: [3600] } as never });
+  t.equal(sample(await scrape(b), 'cms_webhook_backlog'), 0, 'none at first');
+  const port = await freePort();
+  const hook = await b.app.inject({ method: 'POST', url: '/v1/webhooks', headers: b.auth('admin'), payload: { url: `http://127.0.0.1:${port}/hook`, events: ['*'] } });
+  t.equal(hook.statusCode, 201);
+  const ping = await b.app.inject({ method: 'POST', url: `/v1/webhooks/${hook.json().id}/test`, headers: b.auth('admin') });
+  t.equal(ping.statusCode, 202);
+  const text = await scrape(b);
+  t.equal(sample(text, 'cms_webhook_backlog'), 1, 'the ping is counted until delivered');
+  t.ok((sample(text, 'cms_webhook_oldest_due_seconds') ?? -1) >= 0, 'the oldest due delivery’s wait is reported');
+});
