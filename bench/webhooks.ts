@@ -45,7 +45,7 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, CMS_SITE_URL: 'https://news.example.com', ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
@@ -62,7 +62,14 @@ async function start(env: Record<string, string>): Promise<{ child: ChildProcess
 
 async function run(opts: autocannon.Options) {
   const r = await autocannon({ connections: 10, duration: seconds, timeout: 30, ...opts });
-  if (r.errors || r.timeouts || r.non2xx) throw new Error(`${opts.title}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+  // PostgreSQL may answer 503 (Retry-After) when ten writers keep changing one article at
+  // once: counted and reported, not a failure of the run.
+  const codes = (r as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats ?? {};
+  const unavailable = codes['503']?.count ?? 0;
+  if (r.errors || r.timeouts || r.non2xx > unavailable) {
+    throw new Error(`${opts.title}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx (status codes: ${JSON.stringify((r as unknown as { statusCodeStats?: unknown }).statusCodeStats ?? {})})`);
+  }
+  if (unavailable > 0) console.log(`${opts.title}: ${unavailable} of ${r.requests.total} answered 503`);
   return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99 };
 }
 

@@ -189,6 +189,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(problemPlugin, {
     translate: (error) => {
       if (db.dialect.isUnavailable(error)) return new ServiceUnavailableError(5);
+      if (db.dialect.isSerializationFailure(error)) return new ServiceUnavailableError(1, 'Other requests kept changing the same data at the same moment; nothing was stored. Try again.');
       const field = db.dialect.uniqueViolation(error);
       if (field) return new ConflictError(`Another request took this ${field} at the same moment.`, [{ in: 'body', path: field, message: 'Already in use' }]);
       return null;

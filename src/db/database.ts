@@ -47,6 +47,8 @@ export interface Dialect {
   all<T>(q: Q, query: SQL): Promise<T[]>;
   /** True for errors that mean "the database is unreachable right now" (answered 503). */
   isUnavailable(error: unknown): boolean;
+  /** True for a write that kept conflicting with concurrent ones after its retries (answered 503). */
+  isSerializationFailure(error: unknown): boolean;
   /** The field named by a unique-constraint violation, or null when the error is not one. */
   uniqueViolation(error: unknown): string | null;
 }

@@ -39,6 +39,10 @@ export const postgresDialect: Dialect = {
     const result = await (q as unknown as { execute: (s: SQL) => Promise<{ rows: T[] }> }).execute(query);
     return result.rows;
   },
+  isSerializationFailure(error) {
+    const e = error as { code?: string; cause?: { code?: string } } | undefined;
+    return RETRYABLE.has(e?.code ?? e?.cause?.code ?? '');
+  },
   isUnavailable(error) {
     for (let e = error as { code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
       if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
@@ -136,8 +140,11 @@ export async function openPostgres(url: string, poolSize: number): Promise<Postg
           return result;
         } catch (error) {
           const code = (error as { code?: string }).code ?? ((error as { cause?: { code?: string } }).cause?.code);
-          if (!code || !RETRYABLE.has(code) || attempt >= 12) throw error;
-          await sleep(Math.random() * 5 * attempt);
+          // Serialization failures are retried with exponential backoff and jitter (capped at
+          // 250 ms): ten writers on one article all get through; past 20 attempts the request
+          // is answered 503 with Retry-After (isSerializationFailure), never 500.
+          if (!code || !RETRYABLE.has(code) || attempt >= 20) throw error;
+          await sleep(Math.random() * Math.min(250, 2 ** attempt));
         }
       }
     },

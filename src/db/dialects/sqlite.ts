@@ -56,6 +56,8 @@ export const sqliteDialect: Dialect = {
   notForIndex: (column) => `+${column}`,
   jsonText: (column) => column,
   claimRows: '',
+  // One write transaction at a time: no serialization failures.
+  isSerializationFailure: () => false,
   async nextSyncSeq(q) {
     const [row] = await sqliteDialect.all<{ seq: number }>(q, rawSql`select coalesce(max(seq), 0) + 1 as seq from article_sync`);
     return Number(row!.seq);
