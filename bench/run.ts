@@ -8,7 +8,7 @@
 // `--out=<dir>` reads and writes results.json and results.md there (default bench/).
 // Prints tables and writes bench/results.md and bench/results.json: the figures of each engine's
 // latest run are kept, so the markdown shows both engines side by side once both have run.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,10 +24,10 @@ import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
 import { buildDataset, type Dataset } from './dataset.ts';
 import { rng } from './rng.ts';
+import { SITE_URL, startProcess as startShared } from './process.ts';
 import { measureSitemap, sitemapMarkdown } from './sitemap.ts';
 import { createBenchDatabase, databaseBytes, dropAllBenchDatabases, dropBenchDatabase } from './postgres.ts';
 
-const SITE_URL = 'https://news.example.com';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -103,39 +103,11 @@ async function newStore(engine: Engine, name: string): Promise<Store> {
   };
 }
 
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function startProcess(script: string, env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: ROOT,
-    // The site's origin is set, as in production: the default (http://localhost:PORT) would
-    // change with each server's port, and article documents are rebuilt when it changes.
-    env: { ...process.env, CMS_SITE_URL: SITE_URL, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) break;
-    try {
-      await fetch(`${base}/health`);
-      return { child, base };
-    } catch {
-      await sleep(100);
-    }
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${script} did not start`);
+  const started = await startShared(script, env);
+  running.add(started.child);
+  started.child.once('exit', () => running.delete(started.child));
+  return started;
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -13,18 +13,17 @@
 //
 // Run by `npm run bench -- --scale` at each size (bench/run.ts), or alone on an archive:
 //   node --import tsx bench/sitemap.ts <sqlite file | postgres:// URL>
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { closeDatabase, openDatabase } from '../src/db/database.ts';
+import { startProcess } from './process.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The added month: 50,000 articles first published in January 2000. */
 export const SITEMAP_MONTH = '2000-01';
 const FROM = Date.UTC(2000, 0, 1);
@@ -105,30 +104,8 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 }
 
-async function startServer(url: string, mediaDir: string): Promise<{ child: ChildProcess; base: string }> {
-  const net = await import('node:net');
-  const port = await new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, CMS_DB: url, CMS_MEDIA_DIR: mediaDir, CMS_SEED: '0', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300 && child.exitCode === null; i++) {
-    try {
-      await fetch(`${base}/health`);
-      return { child, base };
-    } catch {
-      await sleep(100);
-    }
-  }
-  child.kill('SIGKILL');
-  throw new Error('the server did not start');
+function startServer(url: string, mediaDir: string): Promise<{ child: ChildProcess; base: string }> {
+  return startProcess('src/server.ts', { CMS_DB: url, CMS_MEDIA_DIR: mediaDir, CMS_SEED: '0' });
 }
 
 function stopServer(child: ChildProcess): Promise<void> {

@@ -9,7 +9,7 @@
 // accepts and never answers, with a backlog of 400 pings, so that while they are active the
 // dispatcher holds its maximum of deliveries open (each waiting the 10 s timeout); "without"
 // phases run with them disabled and nothing in flight.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -21,6 +21,7 @@ import { closeDatabase, openDatabase } from '../src/db/database.ts';
 import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
 import { createBenchDatabase, dropBenchDatabase } from './postgres.ts';
+import { startProcess } from './process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const argv = process.argv.slice(2);
@@ -31,34 +32,7 @@ const option = (name: string) => {
 const engine = option('engine') ?? 'sqlite';
 const seconds = Number(option('seconds') ?? 10);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, CMS_SITE_URL: 'https://news.example.com', ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      await fetch(`${base}/health`);
-      return { child, base };
-    } catch {
-      await sleep(100);
-    }
-  }
-  child.kill('SIGKILL');
-  throw new Error('the server did not start');
-}
+const start = (env: Record<string, string>) => startProcess('src/server.ts', env, { stdout: process.env.BENCH_SERVER_LOG ? 'inherit' : 'ignore' });
 
 async function run(opts: autocannon.Options) {
   const r = await autocannon({ connections: 10, duration: seconds, timeout: 30, ...opts });
