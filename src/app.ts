@@ -140,6 +140,7 @@ export type Services = ReturnType<typeof createServices>;
 
 export async function buildApp(deps: AppDeps) {
   const { config, db } = deps;
+  const now = deps.now ?? Date.now;
   const services = createServices(deps);
   // Cache hits are answered on the Node server before Fastify routes them (see response-cache.ts).
   let serveCached: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
@@ -217,7 +218,7 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(authPlugin, { authenticator: services.tokens, failures: authFailures });
   const webhookRows = webhookRepository(db);
-  await app.register(metricsPlugin, { pool: poolStatsOf(db), webhookBacklog: () => webhookRows.backlog((deps.now ?? Date.now)()) });
+  await app.register(metricsPlugin, { pool: poolStatsOf(db), webhookBacklog: () => webhookRows.backlog(now()) });
   await app.register(cachingPlugin, { publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
   if (config.CMS_RESPONSE_CACHE_BYTES > 0) {
     const changes =
@@ -227,7 +228,7 @@ export async function buildApp(deps: AppDeps) {
     await app.register(responseCachePlugin, {
       maxBytes: config.CMS_RESPONSE_CACHE_BYTES,
       maxEntries: config.CMS_RESPONSE_CACHE_ENTRIES,
-      now: deps.now ?? Date.now,
+      now,
       nextPublicAt: (at) => services.feed.nextPublicAt(at),
       subscribe: (listener) => {
         const offLocal = db.onCommit(listener);
@@ -242,7 +243,7 @@ export async function buildApp(deps: AppDeps) {
     });
     serveCached = (req, res) => app.serveCached(req, res);
   }
-  await app.register(idempotencyPlugin, { keys: services.idempotency, now: deps.now ?? Date.now });
+  await app.register(idempotencyPlugin, { keys: services.idempotency, now });
   await app.register(openapiPlugin);
 
   const publicUrl = services.publicUrl;
@@ -255,16 +256,16 @@ export async function buildApp(deps: AppDeps) {
   await app.register(tagRoutes, { tags: services.tags, publicUrl });
   const { site, publisher } = services;
   await app.register(feedRoutes, { articles: services.articles, sections: services.sections, authors: services.authors, tags: services.tags, publicUrl, site, publisher });
-  await app.register(sitemapRoutes, { db, articles: services.articles, images: services.images, articleUrl: services.articleUrl, publicUrl, site, publisher, now: deps.now ?? Date.now, publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
+  await app.register(sitemapRoutes, { db, articles: services.articles, images: services.images, articleUrl: services.articleUrl, publicUrl, site, publisher, now, publicMaxAge: config.CMS_PUBLIC_MAX_AGE });
   await app.register(formatRoutes, { articles: services.articles, publicUrl, publisher });
   await app.register(syncRoutes, { db, articles: services.articles, publicUrl });
   // Preview links: made with a token (the route checks it), opened without one.
-  await app.register(previewRoutes, { db, articles: services.articles, publicUrl, now: deps.now ?? Date.now, rateLimitWrites: config.CMS_RATE_LIMIT_WRITES });
-  await app.register(webhookRoutes, { db, now: deps.now ?? Date.now, allowPrivate: config.CMS_WEBHOOK_ALLOW_PRIVATE });
+  await app.register(previewRoutes, { db, articles: services.articles, publicUrl, now, rateLimitWrites: config.CMS_RATE_LIMIT_WRITES });
+  await app.register(webhookRoutes, { db, now, allowPrivate: config.CMS_WEBHOOK_ALLOW_PRIVATE });
 
   // Event workers: scheduled publications noticed at their time, and webhook deliveries.
-  const scheduler = createScheduler({ db, articles: services.articles, now: deps.now ?? Date.now, log: app.log });
-  const dispatcher = createDispatcher({ db, now: deps.now ?? Date.now, log: app.log, allowPrivate: config.CMS_WEBHOOK_ALLOW_PRIVATE, retrySeconds: config.CMS_WEBHOOK_RETRY_SECONDS });
+  const scheduler = createScheduler({ db, articles: services.articles, now, log: app.log });
+  const dispatcher = createDispatcher({ db, now, log: app.log, allowPrivate: config.CMS_WEBHOOK_ALLOW_PRIVATE, retrySeconds: config.CMS_WEBHOOK_RETRY_SECONDS });
   app.addHook('onReady', async () => {
     scheduler.start();
     dispatcher.start();

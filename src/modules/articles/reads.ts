@@ -178,9 +178,11 @@ export function createArticleReads(deps: ReadDeps) {
       const ids = (JSON.parse(page.json) as { data: { id: string }[] }).data.map((a) => a.id);
       const articles: ArticleDto[] = [];
       const shown = new Set(page.deps);
+      // Every article's document in one query, not one lookup per article.
+      const docs = await documents.byIdsFull(ids);
       for (const id of ids) {
         try {
-          const rendered = await this.renderById(id, false);
+          const rendered = await render(docs.get(id), false);
           articles.push(JSON.parse(rendered.json) as ArticleDto);
           for (const dep of rendered.deps) shown.add(dep);
         } catch (error) {
