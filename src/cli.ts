@@ -5,6 +5,10 @@
 //   token list                                tokens as JSON lines (never the secret)
 //   token revoke ID
 //   media gc [--grace-seconds N]              finish or remove files left by crashes; remove orphans
+//   export DIR                                DIR/content.ndjson and DIR/media/ (src/modules/transfer)
+//   import DIR                                load an export: all of it or nothing
+//   backup FILE                               a tar of the database and media/ while the server runs
+//   restore FILE                              into an empty or new database (src/modules/backup)
 import { parseArgs } from 'node:util';
 import { createServices } from './app.ts';
 import { loadConfig } from './config.ts';
@@ -13,6 +17,9 @@ import { DatabaseUnreachableError } from './db/dialects/postgres.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { TOKEN_ROLES, type TokenRole } from './db/schema.ts';
 import { loadSeed } from './seed/load.ts';
+import { backupDatabase, restoreDatabase } from './modules/backup/backup.ts';
+import { exportContent } from './modules/transfer/export.ts';
+import { importContent, ImportAbortedError, ImportRejectedError } from './modules/transfer/import.ts';
 
 const USAGE = `usage: npm run -s cms -- <command>
   migrate
@@ -20,7 +27,11 @@ const USAGE = `usage: npm run -s cms -- <command>
   token create --name NAME --role writer|editor|admin
   token list
   token revoke ID
-  media gc [--grace-seconds N]`;
+  media gc [--grace-seconds N]
+  export DIR
+  import DIR
+  backup FILE
+  restore FILE`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${USAGE}\n`);
@@ -36,6 +47,16 @@ export async function main(argv: string[]): Promise<void> {
   const [command, sub, arg] = positionals;
   if (!command) fail('No command given.');
   const config = loadConfig();
+  if (command === 'restore') {
+    // Before anything touches the database: a new one must stay empty for the restore.
+    if (!sub) fail('restore needs a FILE.');
+    const report = await restoreDatabase({ url: config.CMS_DB, mediaDir: config.CMS_MEDIA_DIR, file: sub });
+    if (!report.ok) {
+      process.stderr.write(`${report.message}\n`);
+      process.exit(1);
+    }
+    return;
+  }
   let db: Awaited<ReturnType<typeof openDatabase>>;
   try {
     db = await openDatabase(config.CMS_DB, { pool: 2 });
@@ -72,6 +93,36 @@ export async function main(argv: string[]): Promise<void> {
         process.stderr.write(`media gc: ${JSON.stringify(report)}\n`);
         return;
       }
+      case 'export':
+      case 'import':
+      case 'backup':
+        fail(`${command} needs a ${command === 'backup' ? 'FILE' : 'DIR'}.`);
+      case `export ${sub}`:
+        await exportContent({ db, mediaDir: config.CMS_MEDIA_DIR, dir: sub! });
+        return;
+      case `import ${sub}`: {
+        // Ctrl-C: the import stops at its next batch and rolls back (nothing stored).
+        const abort = new AbortController();
+        const onSigint = () => abort.abort();
+        process.on('SIGINT', onSigint);
+        try {
+          const report = await importContent({ db, mediaDir: config.CMS_MEDIA_DIR, dir: sub!, signal: abort.signal });
+          for (const hook of report.webhookSecrets) process.stdout.write(`${JSON.stringify(hook)}\n`);
+        } catch (error) {
+          if (error instanceof ImportRejectedError || error instanceof ImportAbortedError) {
+            process.stderr.write(`${error.message}\n`);
+            process.exitCode = error instanceof ImportAbortedError ? 130 : 1;
+            return;
+          }
+          throw error;
+        } finally {
+          process.off('SIGINT', onSigint);
+        }
+        return;
+      }
+      case `backup ${sub}`:
+        await backupDatabase({ db, mediaDir: config.CMS_MEDIA_DIR, file: sub! });
+        return;
       case 'token list':
         for (const t of await services.tokens.list()) process.stdout.write(`${JSON.stringify(t)}\n`);
         return;

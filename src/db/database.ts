@@ -60,7 +60,18 @@ export interface Database {
   readonly q: Q;
   tables: Schema;
   dialect: Dialect;
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  transaction<T>(fn: () => Promise<T>, opts?: TransactionOptions): Promise<T>;
+  /**
+   * The driver's own connection of the open transaction (better-sqlite3's Database on SQLite,
+   * node-postgres's client on PostgreSQL), for bulk statements (COPY) in the transfer
+   * module's dialect files; throws outside a transaction.
+   */
+  connection(): unknown;
+  /**
+   * Runs `fn` on one consistent, read-only snapshot of the database (an export sees one
+   * moment however long it reads).
+   */
+  snapshot<T>(fn: () => Promise<T>): Promise<T>;
   /** True inside `transaction()`. */
   inTransaction(): boolean;
   /**
@@ -96,6 +107,15 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }
 
+export interface TransactionOptions {
+  /**
+   * A long bulk write (an import): on PostgreSQL READ COMMITTED and never retried (it checks
+   * what it depends on itself, and a retry would redo minutes of work), instead of
+   * SERIALIZABLE with retries. SQLite's single writer is the same either way.
+   */
+  bulk?: boolean;
+}
+
 export interface OpenOptions {
   /** PostgreSQL pool size (`CMS_DB_POOL`). */
   pool?: number;
@@ -118,6 +138,8 @@ export async function closeDatabase(db: Database): Promise<void> {
 export interface TxContext {
   q: Q;
   keys: Set<string>;
+  /** The driver's connection (Database.connection()). */
+  connection?: unknown;
 }
 
 /**

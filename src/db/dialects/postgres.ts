@@ -12,7 +12,7 @@ import pg from 'pg';
 import * as schema from '../schema-postgres.ts';
 import { parsePgTime } from '../schema-postgres.ts';
 import { sql as rawSql } from 'drizzle-orm';
-import { changeTracking, type Database, type Dialect, type Q, type Schema, type TxContext } from '../database.ts';
+import { changeTracking, type Database, type Dialect, type Q, type Schema, type TransactionOptions, type TxContext } from '../database.ts';
 
 /** The channel on which every commit that changed something public is announced. */
 export const CHANGES_CHANNEL = 'cms_changes';
@@ -121,21 +121,44 @@ export async function openPostgres(url: string, poolSize: number): Promise<Postg
       return context.getStore()?.q ?? base;
     },
     inTransaction: () => context.getStore() !== undefined,
+    connection() {
+      const ctx = context.getStore();
+      if (!ctx) throw new Error('db.connection() outside a transaction');
+      return ctx.connection;
+    },
+    async snapshot<T>(fn: () => Promise<T>): Promise<T> {
+      if (context.getStore()) return fn();
+      const client = await pool.connect();
+      try {
+        await client.query('begin isolation level repeatable read read only');
+        const q = drizzle(client, { schema }) as unknown as Q;
+        const result = await context.run({ q, keys: new Set(), connection: client }, fn);
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     changed: (keys) => changes.changed(context.getStore(), keys),
     beforeCommit: (hook) => changes.beforeCommit(hook),
     onCommit: (listener) => changes.onCommit(listener),
-    async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    async transaction<T>(fn: () => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
       if (context.getStore()) return fn();
       for (let attempt = 1; ; attempt++) {
         try {
           const { result, change } = await (base as unknown as Tx).transaction(async (tx) => {
-            const ctx: TxContext = { q: tx as Q, keys: new Set() };
+            if (opts.bulk) await (tx as { execute: (s: SQL) => Promise<unknown> }).execute(rawSql`set transaction isolation level read committed`);
+            const connection = (tx as unknown as { session: { client: pg.PoolClient } }).session.client;
+            const ctx: TxContext = { q: tx as Q, keys: new Set(), connection };
             const result = await context.run(ctx, fn);
             const change = await context.run(ctx, () => changes.flush(ctx, tables));
             // Delivered to every listening instance when (and only if) the transaction commits.
             if (change.keys.length > 0) await postgresDialect.all(ctx.q, rawSql`select pg_notify(${CHANGES_CHANNEL}, '')`);
             return { result, change };
-          }, { isolationLevel: 'serializable' });
+          }, opts.bulk ? undefined : { isolationLevel: 'serializable' });
           changes.committed(change);
           return result;
         } catch (error) {
@@ -143,7 +166,7 @@ export async function openPostgres(url: string, poolSize: number): Promise<Postg
           // Serialization failures are retried with exponential backoff and jitter (capped at
           // 250 ms): ten writers on one article all get through; past 20 attempts the request
           // is answered 503 with Retry-After (isSerializationFailure), never 500.
-          if (!code || !RETRYABLE.has(code) || attempt >= 20) throw error;
+          if (!code || !RETRYABLE.has(code) || attempt >= 20 || opts.bulk) throw error;
           await sleep(Math.random() * Math.min(250, 2 ** attempt));
         }
       }

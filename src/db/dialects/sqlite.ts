@@ -110,6 +110,22 @@ export function openSqlite(file: string): SqliteDatabase {
       return context.getStore()?.q ?? readDb;
     },
     inTransaction: () => context.getStore() !== undefined,
+    connection() {
+      const ctx = context.getStore();
+      if (!ctx) throw new Error('db.connection() outside a transaction');
+      return ctx.connection;
+    },
+    async snapshot<T>(fn: () => Promise<T>): Promise<T> {
+      // A read transaction on the reader: in WAL mode it sees one commit however long it reads.
+      if (memory) return fn();
+      reader.exec('BEGIN');
+      try {
+        reader.prepare('select 1 from sqlite_master limit 1').get();
+        return await context.run({ q: readDb, keys: new Set(), connection: reader }, fn);
+      } finally {
+        reader.exec('COMMIT');
+      }
+    },
     changed: (keys) => changes.changed(context.getStore(), keys),
     beforeCommit: (hook) => changes.beforeCommit(hook),
     onCommit: (listener) => changes.onCommit(listener),
@@ -118,7 +134,7 @@ export function openSqlite(file: string): SqliteDatabase {
       const { result, change } = await mutex.runExclusive(async () => {
         writer.exec('BEGIN IMMEDIATE');
         try {
-          const ctx: TxContext = { q: writeDb, keys: new Set() };
+          const ctx: TxContext = { q: writeDb, keys: new Set(), connection: writer };
           const result = await context.run(ctx, fn);
           const change = await context.run(ctx, () => changes.flush(ctx, schema));
           writer.exec('COMMIT');

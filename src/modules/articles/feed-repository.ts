@@ -45,6 +45,30 @@ export interface FeedEntry {
   updatedAt: number;
 }
 
+/**
+ * The list rows of an article: every list it appears in (`sectionIds` with all their
+ * ancestors) with its sort keys. One definition for saving an article and for imports.
+ */
+export function feedEntryOf(
+  article: { id: string; status: ArticleStatus; language: string; publishedAt: number | null; updatedAt: number },
+  lists: { sectionIds: string[]; authorIds: string[]; tagIds: string[] },
+): FeedEntry {
+  return {
+    articleId: article.id,
+    keys: [
+      'all',
+      `status:${article.status}`,
+      ...lists.sectionIds.map((id) => `section:${id}`),
+      ...lists.authorIds.map((id) => `author:${id}`),
+      ...lists.tagIds.map((id) => `tag:${id}`),
+      `language:${article.language}`,
+    ],
+    publicAt: article.status === 'published' || article.status === 'scheduled' ? article.publishedAt : null,
+    publishedSort: article.publishedAt ?? UNPUBLISHED_SORT,
+    updatedAt: article.updatedAt,
+  };
+}
+
 function sortColumnName(filter: FeedFilter, column: FeedOrder['column']): string {
   if (column === 'updated') return 'f.updated_at';
   return filter.publicOnly ? 'f.public_at' : 'f.published_sort';

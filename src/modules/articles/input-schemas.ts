@@ -48,7 +48,7 @@ export const RelatedLinkInput = z
   ])
   .meta({ id: 'RelatedLinkRequest', description: 'An external link `{ title, url }` or an internal one `{ articleId, title? }`' });
 
-const fields = {
+export const articleFields = {
   headline: line(300),
   slug: slugSchema.describe('Made from the headline when absent; unique'),
   subheadline: line(500).nullable(),
@@ -72,21 +72,21 @@ const fields = {
 
 export const ArticleCreateSchema = z
   .strictObject({
-    ...fields,
-    slug: fields.slug.optional(),
-    subheadline: fields.subheadline.optional(),
-    summary: fields.summary.optional(),
-    body: fields.body.optional(),
-    secondarySectionIds: fields.secondarySectionIds.optional(),
-    authorIds: fields.authorIds.optional(),
-    leadImage: fields.leadImage.optional(),
-    relatedLinks: fields.relatedLinks.optional(),
-    tags: fields.tags.optional(),
-    dateline: fields.dateline.optional(),
-    language: fields.language.optional(),
-    canonicalUrl: fields.canonicalUrl.optional(),
-    kicker: fields.kicker.optional(),
-    translationOf: fields.translationOf.optional(),
+    ...articleFields,
+    slug: articleFields.slug.optional(),
+    subheadline: articleFields.subheadline.optional(),
+    summary: articleFields.summary.optional(),
+    body: articleFields.body.optional(),
+    secondarySectionIds: articleFields.secondarySectionIds.optional(),
+    authorIds: articleFields.authorIds.optional(),
+    leadImage: articleFields.leadImage.optional(),
+    relatedLinks: articleFields.relatedLinks.optional(),
+    tags: articleFields.tags.optional(),
+    dateline: articleFields.dateline.optional(),
+    language: articleFields.language.optional(),
+    canonicalUrl: articleFields.canonicalUrl.optional(),
+    kicker: articleFields.kicker.optional(),
+    translationOf: articleFields.translationOf.optional(),
   })
   .meta({
     id: 'ArticleCreate',
@@ -105,8 +105,8 @@ export const ArticleCreateSchema = z
   });
 
 export const ArticlePatchSchema = z
-  .strictObject(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.optional()])) as {
-    [K in keyof typeof fields]: z.ZodOptional<(typeof fields)[K]>;
+  .strictObject(Object.fromEntries(Object.entries(articleFields).map(([k, v]) => [k, v.optional()])) as {
+    [K in keyof typeof articleFields]: z.ZodOptional<(typeof articleFields)[K]>;
   })
   .meta({ id: 'ArticlePatch', description: 'Fields to change; absent fields stay as they are', examples: [{ headline: 'A corrected headline' }] });
 

@@ -7,7 +7,7 @@ import type { SectionRepository } from '../sections/repository.ts';
 import { recordArticleChange, snapshotOf, syncStateOf } from '../events/article-events.ts';
 import { type Assemble, feedChangeKeys, isPublicAt } from './assemble.ts';
 import type { ArticleDocuments } from './documents.ts';
-import { type FeedRepository, UNPUBLISHED_SORT } from './feed-repository.ts';
+import { feedEntryOf, type FeedRepository } from './feed-repository.ts';
 import type { ArticleRepository, ArticleRow } from './repository.ts';
 import type { ArticleDto, StoredBlock } from './schemas.ts';
 import type { ArticleUrl } from './urls.ts';
@@ -60,30 +60,13 @@ export function createArticleSaving(deps: SavingDeps) {
     return snapshotOf((await deps.assemble([row], true, true))[0]!);
   }
 
-  /** Feed keys of the sections an article lists under: its sections and all their ancestors. */
-  async function sectionKeys(sectionIds: string[]): Promise<string[]> {
-    return (await deps.sectionRows.withAncestors(sectionIds)).map((s) => `section:${s.id}`);
-  }
-
   /** Rewrites the feed rows of one article from what is stored (call inside a transaction). */
   async function refreshFeed(articleId: string): Promise<void> {
     const row = await deps.articles.findById(articleId);
     if (!row) return;
     const rel = await deps.articles.relations(articleId);
-    const entry = {
-      articleId,
-      keys: [
-        'all',
-        `status:${row.status}`,
-        ...(await sectionKeys([row.sectionId, ...rel.secondarySectionIds])),
-        ...rel.authorIds.map((id) => `author:${id}`),
-        ...rel.tagIds.map((id) => `tag:${id}`),
-        `language:${row.language}`,
-      ],
-      publicAt: row.status === 'published' || row.status === 'scheduled' ? row.publishedAt : null,
-      publishedSort: row.publishedAt ?? UNPUBLISHED_SORT,
-      updatedAt: row.updatedAt,
-    };
+    const sectionIds = (await deps.sectionRows.withAncestors([row.sectionId, ...rel.secondarySectionIds])).map((s) => s.id);
+    const entry = feedEntryOf(row, { sectionIds, authorIds: rel.authorIds, tagIds: rel.tagIds });
     const before = await deps.feed.replace(entry);
     deps.feed.changed(feedChangeKeys(articleId, before, entry));
   }

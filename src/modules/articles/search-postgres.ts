@@ -12,6 +12,15 @@ import { bodyText, foldWord, queryWords, WORD } from './search.ts';
 import type { StoredBlock } from './schemas.ts';
 
 const words = (text: string | null) => (text?.match(WORD) ?? []).map(foldWord).join(' ');
+
+/** The folded words of each weight (A headline, B subheadline and summary, C body), as indexed. */
+export function searchWords(row: { headline: string; subheadline: string | null; summary: string | null; bodyText: string }): { a: string; b: string; c: string } {
+  return { a: words(row.headline), b: `${words(row.subheadline)} ${words(row.summary)}`, c: words(row.bodyText) };
+}
+
+/** The search vector made from searchWords' three texts (the SQL that indexColumns and imports share). */
+export const SEARCH_VECTOR_SQL = (a: string, b: string, c: string) =>
+  `setweight(to_tsvector('simple', ${a}), 'A') || setweight(to_tsvector('simple', ${b}), 'B') || setweight(to_tsvector('simple', ${c}), 'C')`;
 const rank = sql.raw(`-ts_rank('{0, 0.1, 0.4, 1.0}', a.search, to_tsquery('simple', `);
 
 export const postgresSearch: SearchEngine = {
@@ -39,10 +48,11 @@ export const postgresSearch: SearchEngine = {
       limit ${batch}`);
   },
   indexColumns(row) {
+    const w = searchWords({ ...row, bodyText: bodyText(row.body) });
     return {
-      search: sql`setweight(to_tsvector('simple', ${words(row.headline)}), 'A')
-        || setweight(to_tsvector('simple', ${`${words(row.subheadline)} ${words(row.summary)}`}), 'B')
-        || setweight(to_tsvector('simple', ${words(bodyText(row.body))}), 'C')`,
+      search: sql`setweight(to_tsvector('simple', ${w.a}), 'A')
+        || setweight(to_tsvector('simple', ${w.b}), 'B')
+        || setweight(to_tsvector('simple', ${w.c}), 'C')`,
     };
   },
 };

@@ -32,7 +32,7 @@ export const AuthorListQuery = z.strictObject({ limit: limitParam, cursor: curso
 export type AuthorDto = z.infer<typeof AuthorSchema>;
 export type AuthorRefDto = z.infer<typeof AuthorRefSchema>;
 
-const authorFields = {
+export const authorFields = {
   name: line(200),
   slug: slugSchema.describe('Made from the name when absent; unique'),
   email: z.email().max(320).nullable(),

@@ -6,7 +6,8 @@ import { uuidv7 } from 'uuidv7';
 import type { Database } from '../../db/database.ts';
 
 export const ARTICLE_EVENTS = ['article.published', 'article.updated', 'article.unpublished', 'article.deleted'] as const;
-export const EVENT_TYPES = [...ARTICLE_EVENTS, 'section.updated', 'author.updated'] as const;
+// `import.completed`: one event for a whole `cms import` (transfer/import.ts), never one per article.
+export const EVENT_TYPES = [...ARTICLE_EVENTS, 'section.updated', 'author.updated', 'import.completed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number] | 'ping';
 
 export interface NewEvent {

@@ -4,7 +4,7 @@ import { timestamp } from '../../http/common-schemas.ts';
 import { cursorParam, limitParam, pageOf } from '../../http/pagination.ts';
 import { EVENT_TYPES } from '../events/outbox.ts';
 
-const urlInput = z
+export const urlInput = z
   .string()
   .max(2048)
   .refine((s) => {
@@ -17,7 +17,7 @@ const urlInput = z
   }, 'Must be an absolute http or https URL')
   .meta({ format: 'uri', description: 'Where events are POSTed (http or https; public addresses only unless CMS_WEBHOOK_ALLOW_PRIVATE)' });
 
-const eventsInput = z
+export const eventsInput = z
   .array(z.enum([...EVENT_TYPES, '*']))
   .min(1)
   .max(EVENT_TYPES.length)
@@ -25,7 +25,7 @@ const eventsInput = z
   .refine((list) => new Set(list).size === list.length, 'Each event at most once')
   .describe('The event types sent, or `["*"]` for every one');
 
-const description = z.string().max(500).nullable().describe('A note for people (at most 500 characters)');
+export const description = z.string().max(500).nullable().describe('A note for people (at most 500 characters)');
 
 export const WebhookSchema = z
   .object({
