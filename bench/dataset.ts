@@ -1,22 +1,21 @@
-// Bulk loader for benchmarks: a realistic newsroom archive written straight into the
-// project's schema (same tables, same feed rows and search index the app maintains), on
-// either engine: a SQLite file or a PostgreSQL database (a postgres:// URL, already created).
+// The benchmark archive, loaded through the product's own import (`cms import`): a realistic
+// newsroom archive is written as an export directory (content.ndjson and media/, the format of
+// src/modules/transfer/format.ts), then imported into a SQLite file or a PostgreSQL database
+// (a postgres:// URL, already created) by importContent, exactly what `cms import DIR` runs.
+// `loadMs` is the import's time alone (writing the file is not counted); the directory is
+// made once per size and seed and reused by every engine of a run.
 // Articles of ~800 words in 12 body blocks, 1–3 bylines, a primary section in a 3-level tree
 // of 68 sections, 0–5 tags, a lead image, 0–4 related links, publish dates over 10 years.
-// The rows come from one deterministic generator, so both engines hold the same archive.
-import { randomBytes } from 'node:crypto';
-import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
-import type { PgTable } from 'drizzle-orm/pg-core';
-import pg from 'pg';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
 import { uuidv7 } from 'uuidv7';
-import { isPostgresUrl, openDatabase } from '../src/db/database.ts';
-import type { SqliteDatabase } from '../src/db/dialects/sqlite.ts';
+import { openDatabase } from '../src/db/database.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
-import * as pgSchema from '../src/db/schema-postgres.ts';
-import { UNPUBLISHED_SORT } from '../src/modules/articles/feed-repository.ts';
 import type { StoredBlock } from '../src/modules/articles/schemas.ts';
-import { postgresSearch } from '../src/modules/articles/search-postgres.ts';
-import { bodyText } from '../src/modules/articles/service.ts';
+import { FORMAT, iso, isoOrNull, mediaPathOf } from '../src/modules/transfer/format.ts';
+import { importContent } from '../src/modules/transfer/import.ts';
 import { rng } from './rng.ts';
 
 const SYLLABLES = ['ka', 'no', 'ri', 'sen', 'to', 'ma', 'lu', 'gon', 'pe', 'shi', 'yo', 'dan', 'mi', 'ra', 'chu', 'bo', 'el', 'an', 'ter', 'vik'];
@@ -35,66 +34,48 @@ export interface Dataset {
   words: string[];
 }
 
-// ---- rows, engine-neutral (times in ms since the epoch, as the app's rows) ----
+/** What the benchmark scenarios need to know about the archive. */
+type ArchiveFacts = Omit<Dataset, 'target' | 'loadMs'>;
 
-interface SectionRow {
-  id: string;
-  slug: string;
-  name: string;
-  parentId: string | null;
-  path: string;
-  depth: number;
-  position: number;
+const exports = new Map<string, { dir: string; facts: ArchiveFacts }>();
+
+/**
+ * Loads an archive of `articles` articles into `target` through the import; the export
+ * directory is written under `workDir` first (once per size and seed).
+ */
+export async function buildDataset(target: string, articles: number, opts: { workDir: string; mediaDir: string; seed?: number }): Promise<Dataset> {
+  const seed = opts.seed ?? 42;
+  const key = `${articles}-${seed}`;
+  let made = exports.get(key);
+  if (!made) {
+    const dir = path.join(opts.workDir, `export-${key}`);
+    const started = performance.now();
+    made = { dir, facts: await writeArchive(dir, articles, seed) };
+    exports.set(key, made);
+    const bytes = fs.statSync(path.join(dir, 'content.ndjson')).size;
+    console.log(`  wrote the archive as an export (${(bytes / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  const db = await openDatabase(target, { pool: 2 });
+  try {
+    await migrateDatabase(db);
+    const started = performance.now();
+    await importContent({ db, mediaDir: opts.mediaDir, dir: made.dir, bar: false });
+    return { ...made.facts, target, articles, loadMs: performance.now() - started };
+  } finally {
+    await db.close();
+  }
 }
-interface AuthorRow {
-  id: string;
-  slug: string;
-  name: string;
-  email: string;
-}
-interface TagRow {
-  id: string;
-  slug: string;
-  name: string;
-}
-interface ImageRow {
-  id: string;
-  sha256: string;
-  filename: string;
-}
-interface ArticleRows {
-  article: {
-    id: string;
-    slug: string;
-    headline: string;
-    summary: string;
-    body: StoredBlock[];
-    status: 'draft' | 'scheduled' | 'published' | 'archived';
-    sectionId: string;
-    leadImageId: string;
-    publishedAt: number | null;
-    createdAt: number;
-    updatedAt: number;
+
+/** Writes the archive as an export directory; returns what the scenarios pick from. */
+async function writeArchive(dir: string, articles: number, seed: number): Promise<ArchiveFacts> {
+  fs.mkdirSync(path.join(dir, 'media'), { recursive: true });
+  const out = fs.createWriteStream(path.join(dir, 'content.ndjson'));
+  const write = async (value: object) => {
+    if (!out.write(`${JSON.stringify(value)}\n`)) await once(out, 'drain');
   };
-  bylines: string[];
-  tags: string[];
-  links: { position: number; title: string | null; url: string | null; targetArticleId: string | null }[];
-  feed: { feedKey: string; publicAt: number | null; publishedSort: number; updatedAt: number }[];
-}
-
-/** Where the generated rows go: one writer per engine. */
-interface Sink {
-  reference(rows: { sections: SectionRow[]; authors: AuthorRow[]; tags: TagRow[]; images: ImageRow[] }, now: number): Promise<void>;
-  /** One batch of articles with their bylines, tags, links, image uses and feed rows. */
-  articles(batch: ArticleRows[]): Promise<void>;
-  finish(): Promise<void>;
-}
-
-export async function buildDataset(target: string, articles: number, seed = 42): Promise<Dataset> {
-  const started = performance.now();
-  const sink = isPostgresUrl(target) ? await postgresSink(target) : await sqliteSink(target);
   const r = rng(seed);
   const now = Date.now();
+  const at = iso(now);
   const TEN_YEARS = 10 * 365 * 24 * 3600 * 1000;
 
   const words = Array.from({ length: 3000 }, () => Array.from({ length: r.int(2, 4) }, () => r.pick(SYLLABLES)).join(''));
@@ -104,223 +85,76 @@ export async function buildDataset(target: string, articles: number, seed = 42):
   };
   const paragraphs = Array.from({ length: 2000 }, () => Array.from({ length: 5 }, sentence).join(' ')); // ~60 words
 
-  // Sections: 4 roots × 4 children × 3 grandchildren = 68.
-  const sections: (SectionRow & { ancestors: string[] })[] = [];
+  // Sections: 4 roots × 4 children × 3 grandchildren = 68, parents first.
+  const sections: { id: string; slug: string; parentId: string | null; position: number; leaf: boolean }[] = [];
   const roots = ['national', 'business', 'culture', 'world'];
   roots.forEach((root, i) => {
     const rootId = uuidv7();
-    sections.push({ id: rootId, slug: root, name: root, parentId: null, path: root, depth: 0, position: i, ancestors: [rootId] });
+    sections.push({ id: rootId, slug: root, parentId: null, position: i, leaf: false });
     for (let c = 0; c < 4; c++) {
-      const childSlug = `${root}-desk-${c}`;
       const childId = uuidv7();
-      sections.push({ id: childId, slug: childSlug, name: childSlug, parentId: rootId, path: `${root}/${childSlug}`, depth: 1, position: c, ancestors: [rootId, childId] });
-      for (let g = 0; g < 3; g++) {
-        const slug = `beat-${g}`;
-        const id = uuidv7();
-        sections.push({ id, slug, name: slug, parentId: childId, path: `${root}/${childSlug}/${slug}`, depth: 2, position: g, ancestors: [rootId, childId, id] });
-      }
+      sections.push({ id: childId, slug: `${root}-desk-${c}`, parentId: rootId, position: c, leaf: false });
+      for (let g = 0; g < 3; g++) sections.push({ id: uuidv7(), slug: `beat-${g}`, parentId: childId, position: g, leaf: true });
     }
   });
   const authors = Array.from({ length: 300 }, (_, i) => ({ id: uuidv7(), slug: `reporter-${i}`, name: `Reporter ${i}`, email: `reporter${i}@example.com` }));
   const tags = Array.from({ length: 1000 }, (_, i) => ({ id: uuidv7(), slug: `topic-${i}`, name: `Topic ${i}` }));
-  const images = Array.from({ length: 5000 }, (_, i) => ({ id: uuidv7(), sha256: randomBytes(32).toString('hex'), filename: `photo-${i}.jpg` }));
-  await sink.reference({ sections, authors, tags, images }, now);
-  const authorIds = authors.map((a) => a.id);
-  const tagIds = tags.map((t) => t.id);
-  const imageIds = images.map((im) => im.id);
+  // Image files are small random bytes: the import checks each file's sha256, never decodes it.
+  const images = Array.from({ length: 5000 }, (_, i) => {
+    const bytes = randomBytes(64);
+    return { id: uuidv7(), sha256: createHash('sha256').update(bytes).digest('hex'), bytes, filename: `photo-${i}.jpg` };
+  });
+  const counts = { section: sections.length, author: authors.length, tag: tags.length, image: images.length, article: articles, revision: 0, webhook: 0 };
+  await write({ kind: 'export', format: FORMAT, exportedAt: at, engine: 'sqlite', counts });
+  for (const x of sections) await write({ kind: 'section', id: x.id, slug: x.slug, name: x.slug, description: null, parentId: x.parentId, position: x.position, createdAt: at, updatedAt: at });
+  for (const x of authors) await write({ kind: 'author', ...x, title: 'Reporter', bio: null, createdAt: at, updatedAt: at });
+  for (const x of tags) await write({ kind: 'tag', ...x, createdAt: at });
+  for (const x of images) {
+    const file = path.join(dir, mediaPathOf(x.sha256));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, x.bytes);
+    await write({
+      kind: 'image', id: x.id, sha256: x.sha256, filename: x.filename, mimeType: 'image/jpeg', bytes: x.bytes.length, width: 1600, height: 1067,
+      alt: 'A photo', caption: 'A caption', credit: 'AP/YONHAP', focalPoint: null, createdAt: at, updatedAt: at,
+    });
+  }
 
-  const leaves = sections.filter((s) => s.ancestors.length === 3);
+  const leaves = sections.filter((s) => s.leaf);
   const slugs: string[] = [];
   const drafts: string[] = [];
   const recent: string[] = [];
-  const BATCH = 5000;
-  for (let start = 0; start < articles; start += BATCH) {
-    const batch: ArticleRows[] = [];
-    for (let i = start; i < Math.min(articles, start + BATCH); i++) {
-      const id = uuidv7();
-      const slug = `article-${i}-${r.int(0, 1e9).toString(36)}`;
-      const roll = r.next();
-      const status = roll < 0.95 ? 'published' : roll < 0.97 ? 'draft' : roll < 0.98 ? 'scheduled' : 'archived';
-      const publishedAt = status === 'draft' ? null : status === 'scheduled' ? now + r.int(1, 30) * 86_400_000 : now - Math.floor(r.next() * TEN_YEARS);
-      const updatedAt = (publishedAt ?? now) + r.int(0, 3_600_000);
-      const body: StoredBlock[] = Array.from({ length: 12 }, (_, k) => (k === 4 ? { type: 'heading', level: 2, text: sentence() } : { type: 'paragraph', text: r.pick(paragraphs) }));
-      const section = r.pick(leaves);
-      const lead = r.pick(imageIds);
-      const headline = sentence();
-      const summary = r.pick(paragraphs).slice(0, 200);
-      const rows: ArticleRows = {
-        article: { id, slug, headline, summary, body, status, sectionId: section.id, leadImageId: lead, publishedAt, createdAt: publishedAt ?? now, updatedAt },
-        bylines: [...new Set(Array.from({ length: r.int(1, 3) }, () => r.pick(authorIds)))],
-        tags: [],
-        links: [],
-        feed: [],
-      };
-      rows.tags = [...new Set(Array.from({ length: r.int(0, 5) }, () => r.pick(tagIds)))];
-      const links = r.int(0, 4);
-      for (let p = 0; p < links; p++) {
-        if (recent.length > 0 && r.next() < 0.5) rows.links.push({ position: p, title: null, url: null, targetArticleId: r.pick(recent) });
-        else rows.links.push({ position: p, title: `Background ${p}`, url: `https://example.com/background/${i}/${p}`, targetArticleId: null });
-      }
-      const publicAt = status === 'published' || status === 'scheduled' ? publishedAt : null;
-      const sort = publishedAt ?? UNPUBLISHED_SORT;
-      const keys = ['all', `status:${status}`, ...section.ancestors.map((s) => `section:${s}`), ...rows.bylines.map((a) => `author:${a}`), ...rows.tags.map((tg) => `tag:${tg}`)];
-      rows.feed = keys.map((feedKey) => ({ feedKey, publicAt, publishedSort: sort, updatedAt }));
-      batch.push(rows);
-      if (status === 'published') {
-        slugs.push(slug);
-        if (recent.length < 1000) recent.push(id);
-        else recent[r.int(0, 999)] = id;
-      } else if (status === 'draft') drafts.push(id);
+  for (let i = 0; i < articles; i++) {
+    const id = uuidv7();
+    const slug = `article-${i}-${r.int(0, 1e9).toString(36)}`;
+    const roll = r.next();
+    const status = roll < 0.95 ? 'published' : roll < 0.97 ? 'draft' : roll < 0.98 ? 'scheduled' : 'archived';
+    const publishedAt = status === 'draft' ? null : status === 'scheduled' ? now + r.int(1, 30) * 86_400_000 : now - Math.floor(r.next() * TEN_YEARS);
+    const updatedAt = (publishedAt ?? now) + r.int(0, 3_600_000);
+    const body: StoredBlock[] = Array.from({ length: 12 }, (_, k) => (k === 4 ? { type: 'heading', level: 2, text: sentence() } : { type: 'paragraph', text: r.pick(paragraphs) }));
+    const section = r.pick(leaves);
+    const lead = r.pick(images).id;
+    const headline = sentence();
+    const summary = r.pick(paragraphs).slice(0, 200).trim();
+    const authorIds = [...new Set(Array.from({ length: r.int(1, 3) }, () => r.pick(authors).id))];
+    const tagIds = [...new Set(Array.from({ length: r.int(0, 5) }, () => r.pick(tags).id))];
+    const relatedLinks: object[] = [];
+    const links = r.int(0, 4);
+    for (let p = 0; p < links; p++) {
+      if (recent.length > 0 && r.next() < 0.5) relatedLinks.push({ title: null, url: null, targetArticleId: r.pick(recent) });
+      else relatedLinks.push({ title: `Background ${p}`, url: `https://example.com/background/${i}/${p}`, targetArticleId: null });
     }
-    await sink.articles(batch);
+    await write({
+      kind: 'article', id, slug, headline, subheadline: null, summary, body, status, version: 1, sectionId: section.id, secondarySectionIds: [], authorIds, tagIds,
+      leadImage: { imageId: lead, caption: null, credit: null }, relatedLinks, dateline: null, language: 'en', canonicalUrl: null, kicker: null, translationGroup: null,
+      publishedAt: isoOrNull(publishedAt), firstPublishedAt: isoOrNull(publishedAt), createdAt: iso(publishedAt ?? now), updatedAt: iso(updatedAt), corrections: [],
+    });
+    if (status === 'published') {
+      slugs.push(slug);
+      if (recent.length < 1000) recent.push(id);
+      else recent[r.int(0, 999)] = id;
+    } else if (status === 'draft') drafts.push(id);
   }
-  await sink.finish();
-  return { target, articles, loadMs: performance.now() - started, slugs, drafts, rootSectionPaths: roots, tagSlugs: tags.map((t) => t.slug), words };
-}
-
-// ---- SQLite: prepared statements in transactions of 5000 articles, FTS built at the end ----
-
-async function sqliteSink(file: string): Promise<Sink> {
-  const db = (await openDatabase(file)) as SqliteDatabase;
-  await migrateDatabase(db);
-  const sqlite = db.writer;
-  sqlite.pragma('synchronous = OFF'); // bulk load only; the server opens with FULL
-  sqlite.pragma('cache_size = -262144'); // 256 MiB for index inserts
-  // The search index is written from JS (the same text the trigger extracts from the body's
-  // JSON) rather than by the trigger, which is then put back exactly as the migration made it.
-  const ftsTrigger = (sqlite.prepare("select sql from sqlite_master where type = 'trigger' and name = 'articles_search_ai'").get() as { sql: string }).sql;
-  sqlite.exec('drop trigger articles_search_ai');
-  const insertSearch = sqlite.prepare('insert into articles_search (rowid, headline, subheadline, summary, body) values (?,?,?,?,?)');
-
-  const insertArticle = sqlite.prepare(
-    `insert into articles (id, slug, headline, subheadline, summary, body, status, version, section_id, lead_image_id,
-      lead_image_caption, lead_image_credit, dateline, language, canonical_url, published_at, first_published_at, created_at, updated_at)
-     values (?,?,?,?,?,?,?,1,?,?,null,null,null,'en',null,?,?,?,?)`,
-  );
-  const insertByline = sqlite.prepare('insert into article_authors (article_id, author_id, position) values (?,?,?)');
-  const insertTag = sqlite.prepare('insert into article_tags (article_id, tag_id, position) values (?,?,?)');
-  const insertLink = sqlite.prepare('insert into related_links (article_id, position, title, url, target_article_id) values (?,?,?,?,?)');
-  const insertUse = sqlite.prepare('insert into article_images (article_id, image_id) values (?,?)');
-  const insertFeed = sqlite.prepare('insert into article_feed (feed_key, article_id, public_at, published_sort, updated_at) values (?,?,?,?,?)');
-  // Each article's (empty) document row, as the app creates it: reads build the documents.
-  const insertDoc = sqlite.prepare('insert into article_docs (article_id) values (?)');
-
-  return {
-    async reference({ sections, authors, tags, images }, now) {
-      const s = sqlite.prepare('insert into sections (id, slug, name, description, parent_id, path, depth, position, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?)');
-      const a = sqlite.prepare('insert into authors (id, slug, name, email, title, bio, created_at, updated_at) values (?,?,?,?,?,?,?,?)');
-      const t = sqlite.prepare('insert into tags (id, slug, name, created_at) values (?,?,?,?)');
-      const im = sqlite.prepare(
-        'insert into images (id, sha256, filename, mime_type, bytes, width, height, alt, caption, credit, created_at, updated_at) values (?,?,?,?,?,?,?,?,?,?,?,?)',
-      );
-      sqlite.transaction(() => {
-        for (const x of sections) s.run(x.id, x.slug, x.name, null, x.parentId, x.path, x.depth, x.position, now, now);
-        for (const x of authors) a.run(x.id, x.slug, x.name, x.email, 'Reporter', null, now, now);
-        for (const x of tags) t.run(x.id, x.slug, x.name, now);
-        for (const x of images) im.run(x.id, x.sha256, x.filename, 'image/jpeg', 250_000, 1600, 1067, 'A photo', 'A caption', 'AP/YONHAP', now, now);
-      })();
-    },
-    async articles(batch) {
-      sqlite.transaction(() => {
-        for (const { article: x, bylines, tags, links, feed } of batch) {
-          const { lastInsertRowid } = insertArticle.run(
-            x.id, x.slug, x.headline, null, x.summary, JSON.stringify(x.body), x.status, x.sectionId, x.leadImageId,
-            x.publishedAt, x.publishedAt, x.createdAt, x.updatedAt,
-          );
-          insertSearch.run(lastInsertRowid, x.headline, null, x.summary, bodyText(x.body));
-          bylines.forEach((a, p) => insertByline.run(x.id, a, p));
-          tags.forEach((tg, p) => insertTag.run(x.id, tg, p));
-          for (const l of links) insertLink.run(x.id, l.position, l.title, l.url, l.targetArticleId);
-          insertUse.run(x.id, x.leadImageId);
-          for (const f of feed) insertFeed.run(f.feedKey, x.id, f.publicAt, f.publishedSort, f.updatedAt);
-          insertDoc.run(x.id);
-        }
-      })();
-    },
-    async finish() {
-      sqlite.exec(ftsTrigger);
-      sqlite.pragma('synchronous = FULL');
-      sqlite.pragma('wal_checkpoint(TRUNCATE)');
-      await db.close();
-    },
-  };
-}
-
-// ---- PostgreSQL: multi-row INSERTs on one connection, in one transaction, indexes built last ----
-
-/** Rows per INSERT so that one statement stays well under PostgreSQL's 65,535 parameters. */
-const PARAMS_PER_STATEMENT = 30_000;
-
-async function postgresSink(url: string): Promise<Sink> {
-  const db = await openDatabase(url, { pool: 2 });
-  try {
-    await migrateDatabase(db);
-  } finally {
-    await db.close();
-  }
-  const client = new pg.Client({ connectionString: url, application_name: 'cms-bench-load' });
-  // An interrupted run drops the database under this connection: its failure is then expected.
-  client.on('error', () => {});
-  await client.connect();
-  const q: NodePgDatabase<typeof pgSchema> = drizzle(client, { schema: pgSchema });
-  // Bulk load only: a crash would lose the whole load anyway (the server commits with the default).
-  await client.query('set synchronous_commit = off');
-  await client.query("set maintenance_work_mem = '512MB'");
-  await client.query('begin');
-  // Secondary indexes (those backing no constraint: the full-text GIN index, the feed's
-  // orderings, …) are built once after the rows rather than row by row, as SQLite's FTS index
-  // is rebuilt at the end, and put back exactly as the migration made them.
-  const { rows: secondary } = await client.query<{ name: string; def: string }>(
-    `select indexname as name, indexdef as def from pg_indexes
-     where schemaname = 'public' and tablename = any($1) and indexname not in (select conname from pg_constraint)`,
-    [['articles', 'article_authors', 'article_tags', 'related_links', 'article_images', 'article_feed']],
-  );
-  for (const index of secondary) await client.query(`drop index "${index.name}"`);
-
-  /** Inserts `rows` in multi-row statements sized by their column count. */
-  async function insert<T extends Record<string, unknown>>(table: PgTable, rows: T[]): Promise<void> {
-    if (rows.length === 0) return;
-    const per = Math.max(1, Math.floor(PARAMS_PER_STATEMENT / (Object.keys(rows[0]!).length + 2)));
-    for (let i = 0; i < rows.length; i += per) await q.insert(table).values(rows.slice(i, i + per) as never);
-  }
-
-  return {
-    async reference({ sections, authors, tags, images }, now) {
-      // Parents before children: the rows are generated in that order.
-      await insert(pgSchema.sections, sections.map((x) => ({ id: x.id, slug: x.slug, name: x.name, description: null, parentId: x.parentId, path: x.path, depth: x.depth, position: x.position, createdAt: now, updatedAt: now })));
-      await insert(pgSchema.authors, authors.map((x) => ({ ...x, title: 'Reporter', bio: null, createdAt: now, updatedAt: now })));
-      await insert(pgSchema.tags, tags.map((x) => ({ ...x, createdAt: now })));
-      await insert(
-        pgSchema.images,
-        images.map((x) => ({ ...x, mimeType: 'image/jpeg', bytes: 250_000, width: 1600, height: 1067, alt: 'A photo', caption: 'A caption', credit: 'AP/YONHAP', createdAt: now, updatedAt: now })),
-      );
-    },
-    async articles(batch) {
-      await insert(
-        pgSchema.articles,
-        batch.map(({ article: x }) => {
-          const row = {
-            id: x.id, slug: x.slug, headline: x.headline, subheadline: null, summary: x.summary, body: x.body, status: x.status, version: 1,
-            sectionId: x.sectionId, leadImageId: x.leadImageId, leadImageCaption: null, leadImageCredit: null, dateline: null, language: 'en', canonicalUrl: null,
-            publishedAt: x.publishedAt, firstPublishedAt: x.publishedAt, createdAt: x.createdAt, updatedAt: x.updatedAt,
-          };
-          // The search vector exactly as the article repository writes it.
-          return { ...row, ...postgresSearch.indexColumns(row) };
-        }),
-      );
-      await insert(pgSchema.articleAuthors, batch.flatMap(({ article, bylines }) => bylines.map((authorId, position) => ({ articleId: article.id, authorId, position }))));
-      await insert(pgSchema.articleTags, batch.flatMap(({ article, tags }) => tags.map((tagId, position) => ({ articleId: article.id, tagId, position }))));
-      await insert(pgSchema.relatedLinks, batch.flatMap(({ article, links }) => links.map((l) => ({ articleId: article.id, ...l }))));
-      await insert(pgSchema.articleImages, batch.map(({ article }) => ({ articleId: article.id, imageId: article.leadImageId })));
-      await insert(pgSchema.articleFeed, batch.flatMap(({ article, feed }) => feed.map((f) => ({ articleId: article.id, ...f }))));
-      await insert(pgSchema.articleDocs, batch.map(({ article }) => ({ articleId: article.id })));
-    },
-    async finish() {
-      for (const index of secondary) await client.query(index.def);
-      await client.query('commit');
-      // Statistics and the visibility map, as autovacuum would have them on a live database.
-      await client.query('vacuum analyze');
-      await client.end();
-    },
-  };
+  out.end();
+  await once(out, 'finish');
+  return { articles, slugs, drafts, rootSectionPaths: roots, tagSlugs: tags.map((t) => t.slug), words };
 }

@@ -222,7 +222,7 @@ async function throughput(engine: Engine, size: number, seconds: number) {
   const children: ChildProcess[] = [];
   try {
     console.log(`[${engine}] loading ${size} articles…`);
-    const data = await buildDataset(store.url, size);
+    const data = await buildDataset(store.url, size, { workDir: WORK, mediaDir: path.join(WORK, 'media') });
     console.log(`[${engine}] loaded in ${(data.loadMs / 1000).toFixed(1)} s`);
     const token = await editorToken(store.url);
     const server = await startProcess('src/server.ts', {
@@ -414,7 +414,7 @@ async function scaleAt(engine: Engine, size: number) {
   const store = await newStore(engine, `scale_${size}`);
   try {
     console.log(`[${engine}] scale: loading ${size} articles…`);
-    const data: Dataset = await buildDataset(store.url, size);
+    const data: Dataset = await buildDataset(store.url, size, { workDir: WORK, mediaDir: path.join(WORK, 'media') });
     const bytes = await store.bytes();
     console.log(`[${engine}]   loaded in ${(data.loadMs / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(0)} MB`);
 

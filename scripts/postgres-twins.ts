@@ -23,6 +23,7 @@ export const NOT_TWINNED = new Set([
   'startup.test.ts', // the engine choice itself
   'architecture.test.ts', // reads source files only
   'http/list-route.test.ts', // a bare Fastify, no database
+  'modules/transfer/search-vector.test.ts', // PostgreSQL only
 ]);
 
 function walk(dir: string): string[] {

@@ -11,11 +11,56 @@ import type { SearchEngine } from './search.ts';
 import { bodyText, foldWord, queryWords, WORD } from './search.ts';
 import type { StoredBlock } from './schemas.ts';
 
-const words = (text: string | null) => (text?.match(WORD) ?? []).map(foldWord).join(' ');
+const ASCII_TEXT = /^[\x00-\x7f]*$/;
+const ASCII_WORD = /[a-z0-9]+/g;
+/** The text's words, folded, one space apart (ASCII text: lower-cased at once, the same result faster). */
+const words = (text: string | null) => {
+  if (!text) return '';
+  if (ASCII_TEXT.test(text)) return (text.toLowerCase().match(ASCII_WORD) ?? []).join(' ');
+  return (text.match(WORD) ?? []).map(foldWord).join(' ');
+};
 
 /** The folded words of each weight (A headline, B subheadline and summary, C body), as indexed. */
 export function searchWords(row: { headline: string; subheadline: string | null; summary: string | null; bodyText: string }): { a: string; b: string; c: string } {
   return { a: words(row.headline), b: `${words(row.subheadline)} ${words(row.summary)}`, c: words(row.bodyText) };
+}
+
+// Letters only or digits only: a mix can be split by PostgreSQL's parser (`0e0a` is the
+// number `0e0` and the word `a`), so it is left to PostgreSQL.
+const PLAIN_WORD = /^(?:[a-z]{1,100}|[0-9]{1,100})$/;
+/** Positions PostgreSQL keeps (16383 at most; 255 per lexeme in to_tsvector). */
+const MAX_POSITION = 16_383;
+const MAX_POSITIONS_PER_LEXEME = 255;
+
+/**
+ * The text form of the vector SEARCH_VECTOR_SQL makes from the same three texts, built in JS
+ * (an import sends it with COPY instead of having PostgreSQL run to_tsvector on every body):
+ * positions count words from 1 in each text, shifted past the previous texts' last position
+ * (what `||` does), weighted A, B, C. Only for what is certain to tokenize as it is split here
+ * (words of ASCII letters only or digits only, well inside PostgreSQL's position limits); null otherwise, and
+ * the caller lets PostgreSQL make that one (test/modules/transfer/search-vector.test.ts
+ * compares the two on PostgreSQL).
+ */
+export function searchVectorText(w: { a: string; b: string; c: string }): string | null {
+  const lexemes = new Map<string, { text: string; count: number }>();
+  let last = 0;
+  for (const [text, weight] of [[w.a, 'A'], [w.b, 'B'], [w.c, 'C']] as const) {
+    const list = text.split(' ').filter((x) => x !== '');
+    if (last + list.length >= MAX_POSITION) return null;
+    for (let i = 0; i < list.length; i++) {
+      const word = list[i]!;
+      if (!PLAIN_WORD.test(word)) return null;
+      const position = `${last + i + 1}${weight}`;
+      const entry = lexemes.get(word);
+      if (!entry) lexemes.set(word, { text: `'${word}':${position}`, count: 1 });
+      else if (++entry.count > MAX_POSITIONS_PER_LEXEME) return null;
+      else entry.text += `,${position}`;
+    }
+    last += list.length;
+  }
+  let out = '';
+  for (const entry of lexemes.values()) out += out === '' ? entry.text : ` ${entry.text}`;
+  return out;
 }
 
 /** The search vector made from searchWords' three texts (the SQL that indexColumns and imports share). */

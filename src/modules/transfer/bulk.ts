@@ -54,8 +54,14 @@ export interface BulkWriter {
    * keeping them up to date row by row.
    */
   begin(opts: { rebuildIndexes: boolean }): Promise<void>;
+  /**
+   * Writes (or queues, to be written in order while the caller goes on) these rows; call
+   * `settled` before reading anything they may have changed.
+   */
   articles(rows: BulkArticle[]): Promise<void>;
   rows(table: BulkTable, rows: unknown[][]): Promise<void>;
+  /** Waits until every queued write is done (and throws the first failure). */
+  settled(): Promise<void>;
   /** Puts back what `begin` took away (indexes, triggers); the transaction then commits. */
   finish(): Promise<void>;
   /**

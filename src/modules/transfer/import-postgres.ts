@@ -1,13 +1,14 @@
 // PostgreSQL's side of an import (bulk.ts): COPY (pg-copy-streams) on the import
-// transaction's own connection. Articles go through a temporary table so that PostgreSQL
-// makes each search vector from the folded words with the very SQL the article repository
-// uses (search-postgres.ts), rather than a second, hand-made tsvector writer in JS.
+// transaction's own connection. Each article's search vector is sent as text, made in JS by
+// searchVectorText (search-postgres.ts): to_tsvector on every body was most of PostgreSQL's
+// time in an import (1.3 ms an article). An article whose words that function does not vouch
+// for is given its vector by PostgreSQL, with the repository's own SQL, after the COPY.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from '../../db/database.ts';
-import { SEARCH_VECTOR_SQL, searchWords } from '../articles/search-postgres.ts';
+import { SEARCH_VECTOR_SQL, searchVectorText, searchWords } from '../articles/search-postgres.ts';
 import { ARTICLE_COLUMNS, BULK_TABLES, type BulkWriter, type ColumnType, INDEXED_TABLES } from './bulk.ts';
 
 const SPECIAL = /[\\\n\r\t]/;
@@ -20,28 +21,42 @@ function field(value: unknown, type: ColumnType): string {
   return SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]!) : text;
 }
 
-async function copy(client: pg.PoolClient, table: string, columns: readonly (readonly [string, ColumnType])[], rows: unknown[][]): Promise<void> {
-  if (rows.length === 0) return;
+/** The rows as COPY's input text (made at once, so that it is ready when its turn comes). */
+function encode(columns: readonly (readonly [string, ColumnType])[], rows: unknown[][]): string {
   const types = columns.map(([, t]) => t);
   const lines: string[] = [];
   for (const row of rows) lines.push(row.map((v, i) => field(v, types[i]!)).join('\t'));
-  const stream = client.query(copyFrom(`copy ${table} (${columns.map(([c]) => c).join(', ')}) from stdin`));
-  await pipeline(Readable.from([`${lines.join('\n')}\n`]), stream);
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
-const STAGED = [...ARTICLE_COLUMNS, ['ord', 'int'], ['words_a', 'text'], ['words_b', 'text'], ['words_c', 'text']] as const;
-const PG_TYPES: Record<ColumnType, string> = { text: 'text', int: 'integer', real: 'double precision', time: 'timestamptz', json: 'json' };
+async function copy(client: pg.PoolClient, table: string, columns: readonly (readonly [string, ColumnType])[], text: string): Promise<void> {
+  if (text === '') return;
+  const stream = client.query(copyFrom(`copy ${table} (${columns.map(([c]) => c).join(', ')}) from stdin`));
+  await pipeline(Readable.from([text]), stream);
+}
+
+const WITH_SEARCH = [...ARTICLE_COLUMNS, ['search', 'text']] as const;
 
 export function postgresBulkWriter(db: Database): BulkWriter {
   const client = db.connection() as pg.PoolClient;
   const dropped: { name: string; def: string }[] = [];
-  let ord = 0;
-  const columns = ARTICLE_COLUMNS.map(([c]) => c).join(', ');
+  // COPYs run one after another on the connection while the next batch is being prepared in
+  // JS (the two processes then work at once); `settled` waits for the last of them.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (work: () => Promise<void>) => {
+    const next = queue.then(work);
+    queue = next;
+    // Surfaced by the next await of `queue` (settled), never as an unhandled rejection.
+    next.catch(() => {});
+  };
+  const settled = () => queue;
 
   return {
     async begin({ rebuildIndexes }) {
       await client.query("set local maintenance_work_mem = '1GB'");
-      await client.query(`create temp table import_articles (${STAGED.map(([c, t]) => `${c} ${PG_TYPES[t]}`).join(', ')}) on commit drop`);
+      // lz4 compresses the bodies' TOAST several times faster than the default pglz.
+      const { rows: lz4 } = await client.query("select 1 from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals)");
+      if (lz4.length > 0) await client.query("set local default_toast_compression = 'lz4'");
       if (rebuildIndexes) {
         // Secondary indexes only (those backing no constraint): the search GIN index, the
         // lists' orderings. Dropping takes the tables' exclusive lock until commit, which is
@@ -58,24 +73,32 @@ export function postgresBulkWriter(db: Database): BulkWriter {
       }
     },
     async articles(rows) {
-      const staged = rows.map((r) => {
+      const left: { id: unknown; a: string; b: string; c: string }[] = [];
+      const values = rows.map((r) => {
         const w = searchWords({ headline: r.search.headline, subheadline: r.search.subheadline, summary: r.search.summary, bodyText: r.search.body });
-        return [...r.values, ord++, w.a, w.b, w.c];
+        const vector = searchVectorText(w);
+        if (vector === null) left.push({ id: r.values[0], ...w });
+        return [...r.values, vector];
       });
-      await copy(client, 'import_articles', STAGED, staged);
-      await client.query(`insert into articles (${columns}, search)
-        select ${columns}, ${SEARCH_VECTOR_SQL('words_a', 'words_b', 'words_c')} from import_articles order by ord`);
-      await client.query('truncate import_articles');
+      const text = encode(WITH_SEARCH, values);
+      enqueue(async () => {
+        await copy(client, 'articles', WITH_SEARCH, text);
+        for (const w of left) await client.query(`update articles set search = ${SEARCH_VECTOR_SQL('$2', '$3', '$4')} where id = $1`, [w.id, w.a, w.b, w.c]);
+      });
     },
     async rows(table, rows) {
-      await copy(client, table, BULK_TABLES[table], rows);
+      const text = encode(BULK_TABLES[table], rows);
+      enqueue(() => copy(client, table, BULK_TABLES[table], text));
     },
+    settled,
     async finish() {
+      await settled();
       for (const index of dropped) await client.query(index.def);
       // Statistics for the planner now, not whenever autovacuum gets to the new rows.
       if (dropped.length > 0) await client.query(`analyze ${INDEXED_TABLES.join(', ')}`);
     },
     async reserveSyncSeqs(count) {
+      await settled();
       // The lock every allocation of article_sync seqs takes (dialects/postgres.ts nextSyncSeq).
       await client.query('select pg_advisory_xact_lock(7250314001)');
       const first = Number((await client.query<{ seq: string }>("select nextval('article_sync_seq') as seq")).rows[0]!.seq);

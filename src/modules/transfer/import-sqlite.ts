@@ -53,6 +53,7 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
       const s = statement(table);
       for (const row of rows) s.run(...row);
     },
+    async settled() {},
     async finish() {
       for (const index of dropped) sqlite.exec(index.sql);
       if (trigger) sqlite.exec(trigger);

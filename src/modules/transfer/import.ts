@@ -319,6 +319,7 @@ export async function importContent(opts: ImportOptions): Promise<ImportReport> 
         }
         if (problems.length > 0) throw new ImportRejectedError(problems, rejectedSummary());
         await writer.rows('related_links', forwardLinks.map((f) => f.row));
+        await writer.settled();
         for (const update of deferredUpdates) await update();
 
         // Sync, the event, the cache keys: what any write does, once for the whole import.
