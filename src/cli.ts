@@ -120,9 +120,14 @@ export async function main(argv: string[]): Promise<void> {
         }
         return;
       }
-      case `backup ${sub}`:
-        await backupDatabase({ db, mediaDir: config.CMS_MEDIA_DIR, file: sub! });
+      case `backup ${sub}`: {
+        const report = await backupDatabase({ db, mediaDir: config.CMS_MEDIA_DIR, file: sub! });
+        if (!report.ok) {
+          process.stderr.write(`${report.message}\n`);
+          process.exitCode = 1; // not process.exit: the finally block still closes the database
+        }
         return;
+      }
       case 'token list':
         for (const t of await services.tokens.list()) process.stdout.write(`${JSON.stringify(t)}\n`);
         return;

@@ -129,3 +129,38 @@ t.test('README: the PostgreSQL commands work as written', { skip: ENGINE === 'po
   const found = (await (await fetch(`${server.base}/v1/articles?q=pyongyang%20warning`)).json()) as { data: { snippet: string }[] };
   t.match(found.data[0]?.snippet, /<mark>/, 'and found by search');
 });
+
+t.test('README: backups and migrations, as written, while the server runs', async (t) => {
+  const dir = tempDir(t);
+  const CMS_DB = await testDatabase(t, dir, { migrated: false });
+  const media = path.join(dir, 'media');
+  const server = await startServer({ CMS_DB, CMS_MEDIA_DIR: media });
+  t.teardown(server.stop);
+  // Where the README says ./…, this run's own places; each new database is one of this engine's.
+  const copyDb = await testDatabase(t, tempDir(t), { migrated: false });
+  const restoredDb = await testDatabase(t, tempDir(t), { migrated: false });
+  const script = block('backups')
+    .replaceAll('./newsroom-export', path.join(dir, 'export'))
+    .replaceAll('./newsroom-backup.tar', path.join(dir, 'backup.tar'))
+    .replace('postgres://postgres@127.0.0.1:5432/newsroom_copy', copyDb)
+    .replace('./data/restored.db', restoredDb)
+    .replaceAll('./data/copy-media', path.join(dir, 'copy-media'))
+    .replaceAll('./data/restored-media', path.join(dir, 'restored-media'));
+  const result = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: ROOT, env: childEnv({ CMS_DB, CMS_MEDIA_DIR: media }), maxBuffer: 10 * 1024 * 1024 });
+  t.match(result.stderr, /^export: .*1 articles/m, 'export prints one summary line');
+  t.match(result.stderr, /^import: .*\(1 articles new, 0 replaced\)/m, 'import prints one summary line');
+  t.match(result.stderr, /^backup: /m);
+  t.match(result.stderr, /^restore: /m);
+
+  const slug = '/v1/articles/slug/south-korea-worries-putin-visit-could-tighten-military-bonds-between-north-and-russia';
+  const original = await (await fetch(`${server.base}${slug}`)).text();
+  for (const [what, db, mediaDir] of [['the imported copy', copyDb, 'copy-media'], ['the restored backup', restoredDb, 'restored-media']] as const) {
+    const other = await startServer({ CMS_DB: db, CMS_MEDIA_DIR: path.join(dir, mediaDir) });
+    t.teardown(other.stop);
+    t.notMatch(other.output(), /admin API token/, `${what}: not a new database (nothing seeded, no token)`);
+    t.equal(await (await fetch(`${other.base}${slug}`)).text(), original, `${what} serves the seed article as the original does`);
+    const image = JSON.parse(original).leadImage as { id: string };
+    t.equal((await fetch(`${other.base}/v1/images/${image.id}/file`)).status, 200, `${what} has the lead image's file`);
+    await other.stop();
+  }
+});

@@ -72,7 +72,12 @@ export const sqliteDialect: Dialect = {
     statement.run(...params);
     return [];
   },
-  isUnavailable: () => false,
+  // Another process holds the write lock past busy_timeout (a `cms import` writing a large
+  // archive in one transaction): the write is answered 503 with Retry-After, not 500.
+  isUnavailable: (error) => {
+    const code = (error as { code?: string } | undefined)?.code ?? (error as { cause?: { code?: string } } | undefined)?.cause?.code;
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_TIMEOUT' || code === 'SQLITE_LOCKED';
+  },
   uniqueViolation(error) {
     const e = error as { code?: string; message?: string };
     if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;

@@ -26,7 +26,7 @@ const ALL_PAGES = 0x7fffffff;
  * a step that meets a lock (SQLITE_BUSY) is retried by the library, except that one, which it
  * reports as a finished copy of 0 pages: that is retried here.
  */
-async function copyDatabase(source: Database.Database, target: string, onPages: (total: number) => void): Promise<void> {
+async function copyDatabase(source: Database.Database, target: string, onPages: (total: number) => void = () => {}): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const result = await source.backup(target, {
       progress: ({ totalPages }) => {
@@ -86,7 +86,7 @@ export function sqliteFilledTables(file: string): string[] {
 }
 
 /** Checks the backup's database file, then copies it into `target` (see the header). */
-export async function restoreSqlite(source: string, target: string, onPages: (total: number) => void): Promise<void> {
+export async function restoreSqlite(source: string, target: string): Promise<void> {
   const backup = new Database(source, { readonly: true, fileMustExist: true });
   try {
     let check: unknown;
@@ -95,13 +95,12 @@ export async function restoreSqlite(source: string, target: string, onPages: (to
     } catch (error) {
       check = (error as Error).message;
     }
-    if (check !== 'ok') throw new BackupError(`restore: the backup's database is damaged (quick_check: ${String(check)}). Nothing was changed.`);
+    if (check !== 'ok') throw new BackupError(`restore: the backup's database is damaged (quick_check: ${String(check)}); the database was not changed`);
     if (!fs.existsSync(target)) {
-      // Left by a database that was deleted without them: SQLite would read the old WAL's
-      // pages into the new file.
+      // Left by a database deleted without them: an old WAL must not be read against the new file.
       for (const side of ['-wal', '-shm', '-journal']) fs.rmSync(`${target}${side}`, { force: true });
     }
-    await copyDatabase(backup, target, onPages);
+    await copyDatabase(backup, target);
   } finally {
     backup.close();
   }

@@ -23,7 +23,9 @@ export const eventsInput = z
   .max(EVENT_TYPES.length)
   .refine((list) => !list.includes('*') || list.length === 1, '`*` stands alone (every event)')
   .refine((list) => new Set(list).size === list.length, 'Each event at most once')
-  .describe('The event types sent, or `["*"]` for every one');
+  .describe(
+    'The event types sent, or `["*"]` for every one. `import.completed` is sent once per `cms import` that stored anything (`data`: `{ counts: { <kind>: { inserted, updated } }, surrogateKeys: ["articles"] }`), never one event per imported article; `GET /v1/sync` lists the imported public articles.',
+  );
 
 export const description = z.string().max(500).nullable().describe('A note for people (at most 500 characters)');
 
