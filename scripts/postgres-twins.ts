@@ -23,6 +23,7 @@ export const NOT_TWINNED = new Set([
   'startup.test.ts', // the engine choice itself
   'architecture.test.ts', // reads source files only
   'http/list-route.test.ts', // a bare Fastify, no database
+  'modules/transfer/round-trip.test.ts', // SQLite → SQLite and SQLite → PostgreSQL → SQLite in one file
   'modules/transfer/search-vector.test.ts', // PostgreSQL only
 ]);
 

@@ -98,7 +98,12 @@ export async function main(argv: string[]): Promise<void> {
       case 'backup':
         fail(`${command} needs a ${command === 'backup' ? 'FILE' : 'DIR'}.`);
       case `export ${sub}`:
-        await exportContent({ db, mediaDir: config.CMS_MEDIA_DIR, dir: sub! });
+        try {
+          await exportContent({ db, mediaDir: config.CMS_MEDIA_DIR, dir: sub! });
+        } catch (error) {
+          process.stderr.write(`export: failed: ${(error as Error).message}; no content.ndjson was written\n`);
+          process.exitCode = 1;
+        }
         return;
       case `import ${sub}`: {
         // Ctrl-C: the import stops at its next batch and rolls back (nothing stored).
@@ -114,7 +119,10 @@ export async function main(argv: string[]): Promise<void> {
             process.exitCode = error instanceof ImportAbortedError ? 130 : 1;
             return;
           }
-          throw error;
+          // Anything else (a full disk, a lost connection): one line, never a stack trace.
+          process.stderr.write(`import: failed: ${(error as Error).message}; nothing was imported\n`);
+          process.exitCode = 1;
+          return;
         } finally {
           process.off('SIGINT', onSigint);
         }

@@ -134,7 +134,9 @@ t.test('README: backups and migrations, as written, while the server runs', asyn
   const dir = tempDir(t);
   const CMS_DB = await testDatabase(t, dir, { migrated: false });
   const media = path.join(dir, 'media');
-  const server = await startServer({ CMS_DB, CMS_MEDIA_DIR: media });
+  // One public origin for the three servers below, so that article URLs do not differ by port.
+  const origin = { CMS_PUBLIC_URL: 'http://cms.example', CMS_SITE_URL: 'https://news.example' };
+  const server = await startServer({ CMS_DB, CMS_MEDIA_DIR: media, ...origin });
   t.teardown(server.stop);
   // Where the README says ./…, this run's own places; each new database is one of this engine's.
   const copyDb = await testDatabase(t, tempDir(t), { migrated: false });
@@ -155,7 +157,7 @@ t.test('README: backups and migrations, as written, while the server runs', asyn
   const slug = '/v1/articles/slug/south-korea-worries-putin-visit-could-tighten-military-bonds-between-north-and-russia';
   const original = await (await fetch(`${server.base}${slug}`)).text();
   for (const [what, db, mediaDir] of [['the imported copy', copyDb, 'copy-media'], ['the restored backup', restoredDb, 'restored-media']] as const) {
-    const other = await startServer({ CMS_DB: db, CMS_MEDIA_DIR: path.join(dir, mediaDir) });
+    const other = await startServer({ CMS_DB: db, CMS_MEDIA_DIR: path.join(dir, mediaDir), ...origin });
     t.teardown(other.stop);
     t.notMatch(other.output(), /admin API token/, `${what}: not a new database (nothing seeded, no token)`);
     t.equal(await (await fetch(`${other.base}${slug}`)).text(), original, `${what} serves the seed article as the original does`);

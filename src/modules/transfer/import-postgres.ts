@@ -78,7 +78,8 @@ export function postgresBulkWriter(db: Database): BulkWriter {
         const w = searchWords({ headline: r.search.headline, subheadline: r.search.subheadline, summary: r.search.summary, bodyText: r.search.body });
         const vector = searchVectorText(w);
         if (vector === null) left.push({ id: r.values[0], ...w });
-        return [...r.values, vector];
+        // '' (an empty vector) until PostgreSQL makes the real one below: the column is NOT NULL.
+        return [...r.values, vector ?? ''];
       });
       const text = encode(WITH_SEARCH, values);
       enqueue(async () => {
