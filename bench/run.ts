@@ -628,7 +628,7 @@ function renderMarkdown(r: Results): string {
       '',
       `Run: ${sc.map((e) => `${e} ${r.engines[e].scale.date ?? r.engines[e].machine?.date}`).join(', ')}.`,
       '',
-      `| articles | engine | bulk load s | db MB | server RSS MB | ${names.map((n) => `${n} p50 / p99 ms`).join(' | ')} |`,
+      `| articles | engine | import s (cms import) | db MB | server RSS MB | ${names.map((n) => `${n} p50 / p99 ms`).join(' | ')} |`,
       `|---:|---|---:|---:|---:|${names.map(() => '---:').join('|')}|`,
       ...points.map(
         (p) => `| ${p.size} | ${p.engine} | ${p.loadSeconds} | ${p.dbMb} | ${p.rssMb} | ${names.map((n) => (p.latency[n] ? `${p.latency[n].p50Ms} / ${p.latency[n].p99Ms}` : '–')).join(' | ')} |`,
@@ -694,7 +694,7 @@ function targets(r: Results): string[] {
     const spanned = (e: EngineResults) => e.scale!.p50Ratio.to !== e.scale!.p50Ratio.from;
     for (const name of names) check(`${name} p50 ${span}`, 1.5, false, (e) => (e.scale && spanned(e) ? e.scale.p50Ratio[name] : undefined));
     const last = (e: EngineResults) => (e.scale && e.scale.sizes.at(-1).size >= 1_000_000 ? e.scale.sizes.at(-1) : undefined);
-    check('bulk load of 1 M articles (s)', 300, false, (e) => last(e)?.loadSeconds);
+    check('cms import of 1 M articles (s)', 300, false, (e) => last(e)?.loadSeconds);
     check('database at 1 M articles (MB)', 10_000, false, (e) => last(e)?.dbMb);
     const largest = (e: EngineResults) => e.scale?.sizes.at(-1);
     for (const name of ['search', 'search-2-words', 'search-prefix']) {

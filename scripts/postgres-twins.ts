@@ -25,6 +25,7 @@ export const NOT_TWINNED = new Set([
   'http/list-route.test.ts', // a bare Fastify, no database
   'modules/transfer/round-trip.test.ts', // SQLite → SQLite and SQLite → PostgreSQL → SQLite in one file
   'modules/transfer/search-vector.test.ts', // PostgreSQL only
+  'db/sqlite-busy.test.ts', // SQLite only: another process's write lock
 ]);
 
 function walk(dir: string): string[] {
