@@ -19,7 +19,7 @@ t.test('a write that finds the database locked by another connection: 503 with R
     t.equal(write.statusCode, 503, 'the write is answered 503 once busy_timeout has passed');
     t.ok(Date.now() - started >= 4500, 'after waiting for the lock');
     t.ok(write.headers['retry-after'], 'with Retry-After');
-    t.match(write.headers['content-type'], /^application/problem+json/);
+    t.match(write.headers['content-type'], /^application\/problem\+json/);
     t.notMatch(write.body, /at .*\.ts:\d+/, 'no stack trace');
   } finally {
     other.exec('ROLLBACK');
