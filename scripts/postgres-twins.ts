@@ -26,6 +26,7 @@ export const NOT_TWINNED = new Set([
   'modules/transfer/round-trip.test.ts', // SQLite → SQLite and SQLite → PostgreSQL → SQLite in one file
   'modules/transfer/search-vector.test.ts', // PostgreSQL only
   'db/sqlite-busy.test.ts', // SQLite only: another process's write lock
+  'cli/progress.test.ts', // no database
 ]);
 
 function walk(dir: string): string[] {
