@@ -628,6 +628,8 @@ function renderMarkdown(r: Results): string {
       '',
       `Run: ${sc.map((e) => `${e} ${r.engines[e].scale.date ?? r.engines[e].machine?.date}`).join(', ')}.`,
       '',
+      'Runs dated before 2026-12-03T12:00Z loaded their archives with an earlier loader that wrote rows directly; later runs load them with `cms import`’s own code.',
+      '',
       `| articles | engine | import s (cms import) | db MB | server RSS MB | ${names.map((n) => `${n} p50 / p99 ms`).join(' | ')} |`,
       `|---:|---|---:|---:|---:|${names.map(() => '---:').join('|')}|`,
       ...points.map(
