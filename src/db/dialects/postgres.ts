@@ -22,6 +22,9 @@ const RETRYABLE = new Set(['40001', '40P01']);
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300']);
 const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i;
 
+/** The transaction-level advisory lock every allocation of article_sync seqs takes. */
+export const SYNC_SEQ_LOCK = 7250314001;
+
 export const postgresDialect: Dialect = {
   engine: 'postgres',
   time: (ms) => new Date(ms).toISOString(),
@@ -31,7 +34,7 @@ export const postgresDialect: Dialect = {
   claimRows: 'for update of j skip locked',
   // The key is arbitrary but fixed: every instance allocating article_sync seqs takes it.
   async nextSyncSeq(q) {
-    await postgresDialect.all(q, rawSql`select pg_advisory_xact_lock(7250314001)`);
+    await postgresDialect.all(q, rawSql`select pg_advisory_xact_lock(${SYNC_SEQ_LOCK})`);
     const [row] = await postgresDialect.all<{ seq: string }>(q, rawSql`select nextval('article_sync_seq') as seq`);
     return Number(row!.seq);
   },

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from '../../db/database.ts';
+import { SYNC_SEQ_LOCK } from '../../db/dialects/postgres.ts';
 import { SEARCH_VECTOR_SQL, searchVectorText, searchWords } from '../articles/search-postgres.ts';
 import { ARTICLE_COLUMNS, BULK_TABLES, type BulkWriter, type ColumnType, INDEXED_TABLES } from './bulk.ts';
 
@@ -101,7 +102,7 @@ export function postgresBulkWriter(db: Database): BulkWriter {
     async reserveSyncSeqs(count) {
       await settled();
       // The lock every allocation of article_sync seqs takes (dialects/postgres.ts nextSyncSeq).
-      await client.query('select pg_advisory_xact_lock(7250314001)');
+      await client.query('select pg_advisory_xact_lock($1)', [SYNC_SEQ_LOCK]);
       const first = Number((await client.query<{ seq: string }>("select nextval('article_sync_seq') as seq")).rows[0]!.seq);
       if (count > 1) await client.query("select setval('article_sync_seq', $1)", [first + count - 1]);
       return first;
