@@ -44,17 +44,7 @@ const exports = new Map<string, { dir: string; facts: ArchiveFacts }>();
  * directory is written under `workDir` first (once per size and seed).
  */
 export async function buildDataset(target: string, articles: number, opts: { workDir: string; mediaDir: string; seed?: number }): Promise<Dataset> {
-  const seed = opts.seed ?? 42;
-  const key = `${articles}-${seed}`;
-  let made = exports.get(key);
-  if (!made) {
-    const dir = path.join(opts.workDir, `export-${key}`);
-    const started = performance.now();
-    made = { dir, facts: await writeArchive(dir, articles, seed) };
-    exports.set(key, made);
-    const bytes = fs.statSync(path.join(dir, 'content.ndjson')).size;
-    console.log(`  wrote the archive as an export (${(bytes / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  }
+  const made = await prepareArchive(opts.workDir, articles, opts.seed ?? 42);
   const db = await openDatabase(target, { pool: 2 });
   try {
     await migrateDatabase(db);
@@ -64,6 +54,30 @@ export async function buildDataset(target: string, articles: number, opts: { wor
   } finally {
     await db.close();
   }
+}
+
+/** Writes (or finds, from an earlier run) the export directory of an archive under `workDir`. */
+export async function prepareArchive(workDir: string, articles: number, seed: number): Promise<{ dir: string; facts: ArchiveFacts }> {
+  const key = `${articles}-${seed}`;
+  let made = exports.get(key);
+  const dir = path.join(workDir, `export-${key}`);
+  const factsFile = path.join(dir, 'facts.json');
+  if (!made && fs.existsSync(factsFile)) {
+    // Kept by an earlier run (`--exports DIR`): facts.json is written last, so the archive is whole.
+    made = { dir, facts: JSON.parse(fs.readFileSync(factsFile, 'utf8')) as ArchiveFacts };
+    exports.set(key, made);
+    console.log(`  reusing the archive written by an earlier run (${dir})`);
+  }
+  if (!made) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const started = performance.now();
+    made = { dir, facts: await writeArchive(dir, articles, seed) };
+    fs.writeFileSync(factsFile, JSON.stringify(made.facts));
+    exports.set(key, made);
+    const bytes = fs.statSync(path.join(dir, 'content.ndjson')).size;
+    console.log(`  wrote the archive as an export (${(bytes / 1e6).toFixed(0)} MB) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return made;
 }
 
 /** Writes the archive as an export directory; returns what the scenarios pick from. */

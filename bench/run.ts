@@ -5,6 +5,7 @@
 //   the other). PostgreSQL: a new database `cms_bench_<pid>_…` on CMS_BENCH_PG_URL's server
 //   (default postgres://postgres@127.0.0.1:5432), dropped at the end.
 // `npm run bench -- --render`  only re-renders results.md from results.json.
+// `--exports=<dir>` keeps the archives (export directories) there and reuses them next run.
 // `--out=<dir>` reads and writes results.json and results.md there (default bench/).
 // Prints tables and writes bench/results.md and bench/results.json: the figures of each engine's
 // latest run are kept, so the markdown shows both engines side by side once both have run.
@@ -51,6 +52,10 @@ for (const e of engines) {
 const OUT = path.resolve(option('out') ?? path.join(ROOT, 'bench'));
 const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'cms-bench-'));
 process.on('exit', () => fs.rmSync(WORK, { recursive: true, force: true }));
+// `--exports DIR`: the archives (export directories) are written there and kept for the next
+// run (a 1 M archive is 7 GB and takes minutes to write); by default they go with WORK.
+const EXPORTS = option('exports') ? path.resolve(option('exports')!) : WORK;
+fs.mkdirSync(EXPORTS, { recursive: true });
 // An interrupted run still drops its PostgreSQL databases.
 let interrupted = false;
 /** The server processes this run started and that have not exited. */
@@ -222,7 +227,7 @@ async function throughput(engine: Engine, size: number, seconds: number) {
   const children: ChildProcess[] = [];
   try {
     console.log(`[${engine}] loading ${size} articles…`);
-    const data = await buildDataset(store.url, size, { workDir: WORK, mediaDir: path.join(WORK, 'media') });
+    const data = await buildDataset(store.url, size, { workDir: EXPORTS, mediaDir: path.join(WORK, 'media') });
     console.log(`[${engine}] loaded in ${(data.loadMs / 1000).toFixed(1)} s`);
     const token = await editorToken(store.url);
     const server = await startProcess('src/server.ts', {
@@ -414,7 +419,7 @@ async function scaleAt(engine: Engine, size: number) {
   const store = await newStore(engine, `scale_${size}`);
   try {
     console.log(`[${engine}] scale: loading ${size} articles…`);
-    const data: Dataset = await buildDataset(store.url, size, { workDir: WORK, mediaDir: path.join(WORK, 'media') });
+    const data: Dataset = await buildDataset(store.url, size, { workDir: EXPORTS, mediaDir: path.join(WORK, 'media') });
     const bytes = await store.bytes();
     console.log(`[${engine}]   loaded in ${(data.loadMs / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(0)} MB`);
 

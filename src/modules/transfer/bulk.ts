@@ -64,6 +64,8 @@ export interface BulkWriter {
   settled(): Promise<void>;
   /** Puts back what `begin` took away (indexes, triggers); the transaction then commits. */
   finish(): Promise<void>;
+  /** The import failed and its transaction rolled back: puts back the connection's own settings. */
+  abandon(): void;
   /**
    * Reserves `count` consecutive article_sync seqs, above every seq committed or in flight,
    * and returns the first (under the same lock as dialect.nextSyncSeq, held until commit).

@@ -14,19 +14,31 @@ import { ARTICLE_COLUMNS, BULK_TABLES, type BulkWriter, type ColumnType, INDEXED
 
 const SPECIAL = /[\\\n\r\t]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escaped = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]!) : text);
 
-/** A value in COPY's text format. */
-function field(value: unknown, type: ColumnType): string {
-  if (value === null || value === undefined) return '\\N';
-  const text = type === 'time' ? new Date(value as number).toISOString() : String(value);
-  return SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]!) : text;
-}
+/** A value (never null) in COPY's text format, by column type: only text can hold a character COPY escapes. */
+const FIELD: Record<ColumnType, (value: unknown) => string> = {
+  text: (value) => escaped(typeof value === 'string' ? value : String(value)),
+  json: (value) => escaped(typeof value === 'string' ? value : String(value)),
+  int: (value) => String(value),
+  real: (value) => String(value),
+  time: (value) => new Date(value as number).toISOString(),
+};
 
 /** The rows as COPY's input text (made at once, so that it is ready when its turn comes). */
 function encode(columns: readonly (readonly [string, ColumnType])[], rows: unknown[][]): string {
-  const types = columns.map(([, t]) => t);
-  const lines: string[] = [];
-  for (const row of rows) lines.push(row.map((v, i) => field(v, types[i]!)).join('\t'));
+  const fields = columns.map(([, t]) => FIELD[t]);
+  const lines = new Array<string>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    let line = '';
+    for (let i = 0; i < fields.length; i++) {
+      const value = row[i];
+      if (i > 0) line += '\t';
+      line += value === null || value === undefined ? '\\N' : fields[i]!(value);
+    }
+    lines[r] = line;
+  }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
@@ -98,6 +110,9 @@ export function postgresBulkWriter(db: Database): BulkWriter {
       for (const index of dropped) await client.query(index.def);
       // Statistics for the planner now, not whenever autovacuum gets to the new rows.
       if (dropped.length > 0) await client.query(`analyze ${INDEXED_TABLES.join(', ')}`);
+    },
+    abandon() {
+      // Nothing: its settings were `set local`, gone with the transaction.
     },
     async reserveSyncSeqs(count) {
       await settled();

@@ -3,18 +3,31 @@
 // text bodyText() makes, the same text the insert trigger extracts with json_tree, only
 // faster; the trigger is dropped for the import and put back as the migration made it, in the
 // same transaction (a reader never sees it missing: readers see committed schema only).
+//
+// The whole import is one transaction, so in WAL mode every page it writes past the cache
+// goes to the WAL and is read back from there (bench/analysis.md, "Fourth release"): the
+// indexes of `articles` are kept up to date row by row rather than built at the end, because
+// its indexed columns sit after `body` in each row, so each build would read every body again.
 import type Database from 'better-sqlite3';
 import type { Database as Db } from '../../db/database.ts';
 import { ARTICLE_COLUMNS, BULK_TABLES, type BulkTable, type BulkWriter, INDEXED_TABLES } from './bulk.ts';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/** Pages this connection keeps in memory during an import (KiB; the server's connections are untouched). */
+const IMPORT_CACHE_KIB = 1 << 20;
+/** New index entries FTS5 keeps in memory before writing a segment (1 MB by default). */
+const IMPORT_FTS_HASHSIZE = 1 << 28;
+const FTS_DEFAULT_HASHSIZE = 1 << 20;
 
 export function sqliteBulkWriter(db: Db): BulkWriter {
   const sqlite = db.connection() as Database.Database;
   const dropped: { name: string; sql: string }[] = [];
   let trigger: string | null = null;
+  let cacheSize = -2000;
   const insertArticle = sqlite.prepare(`insert into articles (${ARTICLE_COLUMNS.map(([c]) => c).join(', ')}) values (${placeholders(ARTICLE_COLUMNS.length)})`);
   const insertSearch = sqlite.prepare('insert into articles_search (rowid, headline, subheadline, summary, body) values (?, ?, ?, ?, ?)');
+  // (FTS5 takes a setting's value from the statement's text: a bound parameter is refused.)
+  const ftsSetting = (name: 'hashsize', value: number) => sqlite.exec(`insert into articles_search (articles_search, rank) values ('${name}', ${Math.trunc(value)})`);
   const statements = new Map<BulkTable, Database.Statement>();
   const statement = (table: BulkTable) => {
     let s = statements.get(table);
@@ -28,15 +41,14 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
 
   return {
     async begin({ rebuildIndexes }) {
-      // More pages in memory for this connection's index inserts (the server's are untouched).
-      sqlite.pragma('cache_size = -262144');
-      // FTS5 keeps up to `hashsize` bytes of new index entries in memory before writing a
-      // segment (1 MB by default): 256 MB means fewer, larger segments and less merging.
-      sqlite.exec("insert into articles_search (articles_search, rank) values ('hashsize', 268435456)");
+      cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
+      sqlite.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
+      // Fewer, larger FTS5 segments, so less merging: each flush of this in-memory hash writes one.
+      ftsSetting('hashsize', IMPORT_FTS_HASHSIZE);
       trigger = (sqlite.prepare("select sql from sqlite_master where type = 'trigger' and name = 'articles_search_ai'").get() as { sql: string } | undefined)?.sql ?? null;
       if (trigger) sqlite.exec('drop trigger articles_search_ai');
       if (rebuildIndexes) {
-        const list = INDEXED_TABLES.map((t) => `'${t}'`).join(', ');
+        const list = INDEXED_TABLES.filter((t) => t !== 'articles').map((t) => `'${t}'`).join(', ');
         const indexes = sqlite
           .prepare(`select name, sql from sqlite_master where type = 'index' and tbl_name in (${list}) and sql is not null and sql not like 'CREATE UNIQUE%'`)
           .all() as { name: string; sql: string }[];
@@ -58,10 +70,14 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
     },
     async settled() {},
     async finish() {
-      sqlite.exec("insert into articles_search (articles_search, rank) values ('hashsize', 1048576)");
+      ftsSetting('hashsize', FTS_DEFAULT_HASHSIZE);
       for (const index of dropped) sqlite.exec(index.sql);
       if (trigger) sqlite.exec(trigger);
-      sqlite.pragma('cache_size = -2000');
+      sqlite.pragma(`cache_size = ${cacheSize}`);
+    },
+    abandon() {
+      // (Everything else was inside the transaction and went with it.)
+      if (sqlite.open) sqlite.pragma(`cache_size = ${cacheSize}`);
     },
     async reserveSyncSeqs() {
       // One write transaction at a time: nothing else allocates until this one commits.

@@ -31,7 +31,7 @@ import { mediaLayout, originalPath } from '../images/storage-paths.ts';
 import { newSecret } from '../webhooks/signature.ts';
 import { createProgress, type Progress, secondsSince } from '../../cli/progress.ts';
 import { articleRows, imageUses } from './article-rows.ts';
-import { bulkWriter, type BulkArticle, type BulkTable } from './bulk.ts';
+import { bulkWriter, type BulkArticle, type BulkTable, type BulkWriter } from './bulk.ts';
 import {
   type ArticleData, type AuthorData, HeaderLine, type ImageData, KINDS, type Kind, LINE_SCHEMAS, mediaPathOf, type RevisionData, type SectionData, type TagData, type WebhookData,
 } from './format.ts';
@@ -102,6 +102,7 @@ export async function importContent(opts: ImportOptions): Promise<ImportReport> 
   const copiedFiles: string[] = [];
   // Made when the header is read (its counts are the bar's total).
   let progress = null as Progress | null;
+  let begun = null as BulkWriter | null;
 
   try {
     await db.transaction(
@@ -110,6 +111,7 @@ export async function importContent(opts: ImportOptions): Promise<ImportReport> 
         const rebuildIndexes = (await repo.articleCount()) === 0;
         const dbHasArticles = !rebuildIndexes;
         const writer = await bulkWriter(db);
+        begun = writer;
         await writer.begin({ rebuildIndexes });
 
         // What the file and the database hold, for references and uniqueness.
@@ -513,6 +515,7 @@ export async function importContent(opts: ImportOptions): Promise<ImportReport> 
       { bulk: true },
     );
   } catch (error) {
+    begun?.abandon();
     progress?.stop();
     for (const f of copiedFiles) fs.rmSync(f, { force: true });
     if (error instanceof ImportRejectedError || error instanceof ImportAbortedError) throw error;

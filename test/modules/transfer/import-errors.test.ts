@@ -11,9 +11,10 @@ import { uuidv7 } from 'uuidv7';
 import { closeDatabase, openDatabase } from '../../../src/db/database.ts';
 import { migrateDatabase } from '../../../src/db/migrate.ts';
 import { exportContent } from '../../../src/modules/transfer/export.ts';
-import { importContent } from '../../../src/modules/transfer/import.ts';
+import type { SqliteDatabase } from '../../../src/db/dialects/sqlite.ts';
+import { ImportRejectedError, importContent } from '../../../src/modules/transfer/import.ts';
 import { addArticle, build, SEED_SLUG, tempDir } from '../../helper.ts';
-import { testDatabase } from '../../engine.ts';
+import { ENGINE, testDatabase } from '../../engine.ts';
 import { cms, CONTENT, copyExport, dumpTables, filesUnder, readLines, schemaObjects, type Target, writeLines } from './transfer.ts';
 
 const root = tempDir(t);
@@ -236,4 +237,17 @@ t.test('no such directory, or no content.ndjson in it: one clear error, exit 1',
   }
   const after = await state();
   t.same(after.tables, baseline.tables, 'the database is unchanged');
+});
+
+t.test('a refused import run inside a server process leaves its connection as it was', async (t) => {
+  await Promise.all(cases.map((x) => x.run));
+  const dir = variant((lines) => patch(lines, articleAt(lines, withImage.id), (v) => ({ ...v, headline: '' })));
+  const cacheSize = () => ((db as SqliteDatabase).writer.pragma('cache_size', { simple: true }) as number);
+  const before = ENGINE === 'sqlite' ? cacheSize() : 0;
+  const error = await importContent({ db, mediaDir: target.media, dir, bar: false }).then(() => null, (e: unknown) => e);
+  t.ok(error instanceof ImportRejectedError, 'refused');
+  t.match((error as Error).message, /^content\.ndjson:\d+: headline: /m, 'for the empty headline');
+  // SQLite: the import gives its connection a larger page cache while it runs.
+  if (ENGINE === 'sqlite') t.equal(cacheSize(), before, `the writer connection's cache_size is back to ${before}`);
+  t.same(await state(), baseline, 'the database (rows, indexes, settings) and the media folder as before');
 });

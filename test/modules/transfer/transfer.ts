@@ -105,15 +105,26 @@ export function countsOf(dump: Record<string, string[]>): Record<string, number>
 }
 
 /**
- * The database's indexes (and, on SQLite, triggers): an import into an empty database drops
- * some and makes them again inside its transaction, so a rollback must leave them all.
+ * The database's indexes and triggers with their definitions, PostgreSQL's constraints, and
+ * the FTS5 settings an import changes while it runs (as they take effect: a setting never set
+ * reads as its default): an import into an empty database drops indexes (and, on PostgreSQL,
+ * foreign keys) and makes them again inside its transaction, so a rollback and a commit must
+ * both leave them as they were.
  */
 export async function schemaObjects(db: Database): Promise<string[]> {
   if (db.engine === 'sqlite') {
-    return (db as SqliteDatabase).reader.prepare("select type || ' ' || name from sqlite_master where type in ('index', 'trigger') order by 1").pluck().all() as string[];
+    const sqlite = (db as SqliteDatabase).reader;
+    const objects = sqlite.prepare("select type || ' ' || name || coalesce(': ' || sql, '') from sqlite_master where type in ('index', 'trigger') order by 1").pluck().all() as string[];
+    const setting = (k: string, fallback: number) => `fts5 ${k} = ${(sqlite.prepare('select v from articles_search_config where k = ?').pluck().get(k) as number | undefined) ?? fallback}`;
+    return [...objects, setting('hashsize', 1_048_576)];
   }
-  const { rows } = await (db as PostgresDatabase).pool.query<{ name: string }>('select indexname as name from pg_indexes where schemaname = current_schema() order by indexname');
-  return rows.map((r) => `index ${r.name}`);
+  const { rows } = await (db as PostgresDatabase).pool.query<{ name: string }>(
+    `select 'index ' || indexname || ': ' || indexdef as name from pg_indexes where schemaname = current_schema()
+     union all
+     select 'constraint ' || conrelid::regclass || '.' || conname || ': ' || pg_get_constraintdef(oid) from pg_constraint where connamespace = current_schema()::regnamespace
+     order by 1`,
+  );
+  return rows.map((r) => r.name);
 }
 
 /** The `import.completed` events stored (the webhook outbox), oldest first. */
