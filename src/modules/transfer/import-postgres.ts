@@ -48,6 +48,9 @@ async function copy(client: pg.PoolClient, table: string, columns: readonly (rea
   await pipeline(Readable.from([text]), stream);
 }
 
+/** COPYs queued at most when a batch of articles comes (a batch makes about a dozen). */
+const MAX_WAITING = 24;
+
 const WITH_SEARCH = [...ARTICLE_COLUMNS, ['search', 'text']] as const;
 
 export function postgresBulkWriter(db: Database): BulkWriter {
@@ -56,11 +59,15 @@ export function postgresBulkWriter(db: Database): BulkWriter {
   // COPYs run one after another on the connection while the next batch is being prepared in
   // JS (the two processes then work at once); `settled` waits for the last of them.
   let queue: Promise<void> = Promise.resolve();
+  /** The queued COPYs not done yet, oldest first. */
+  const waiting: Promise<void>[] = [];
   const enqueue = (work: () => Promise<void>) => {
     const next = queue.then(work);
     queue = next;
     // Surfaced by the next await of `queue` (settled), never as an unhandled rejection.
-    next.catch(() => {});
+    const done = next.catch(() => {});
+    waiting.push(done);
+    void done.then(() => waiting.splice(waiting.indexOf(done), 1));
   };
   const settled = () => queue;
 
@@ -86,6 +93,11 @@ export function postgresBulkWriter(db: Database): BulkWriter {
       }
     },
     async articles(rows) {
+      // Backpressure: while the next batch is prepared the event loop turns only now and then
+      // (between chunks of the file), and each COPY waits for its turn to be acknowledged, so
+      // the queue could fall ever further behind and hold every batch's text in memory (4 GB
+      // after minutes, at 1 M). At most about two batches' COPYs wait behind the one being sent.
+      while (waiting.length > MAX_WAITING) await waiting[0];
       const left: { id: unknown; a: string; b: string; c: string }[] = [];
       const values = rows.map((r) => {
         const w = searchWords({ headline: r.search.headline, subheadline: r.search.subheadline, summary: r.search.summary, bodyText: r.search.body });
