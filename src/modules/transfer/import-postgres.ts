@@ -17,9 +17,10 @@ const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r'
 const escaped = (text: string) => (SPECIAL.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => ESCAPES[c]!) : text);
 
 /** A value (never null) in COPY's text format, by column type: only text can hold a character COPY escapes. */
+const textField = (value: unknown) => escaped(typeof value === 'string' ? value : String(value));
 const FIELD: Record<ColumnType, (value: unknown) => string> = {
-  text: (value) => escaped(typeof value === 'string' ? value : String(value)),
-  json: (value) => escaped(typeof value === 'string' ? value : String(value)),
+  text: textField,
+  json: textField,
   int: (value) => String(value),
   real: (value) => String(value),
   time: (value) => new Date(value as number).toISOString(),
@@ -59,7 +60,7 @@ export function postgresBulkWriter(db: Database): BulkWriter {
   // COPYs run one after another on the connection while the next batch is being prepared in
   // JS (the two processes then work at once); `settled` waits for the last of them.
   let queue: Promise<void> = Promise.resolve();
-  /** The queued COPYs not done yet, oldest first. */
+  /** The queued COPYs not done yet, oldest first (they end in order: one connection). */
   const waiting: Promise<void>[] = [];
   const enqueue = (work: () => Promise<void>) => {
     const next = queue.then(work);
@@ -67,7 +68,7 @@ export function postgresBulkWriter(db: Database): BulkWriter {
     // Surfaced by the next await of `queue` (settled), never as an unhandled rejection.
     const done = next.catch(() => {});
     waiting.push(done);
-    void done.then(() => waiting.splice(waiting.indexOf(done), 1));
+    void done.then(() => waiting.shift());
   };
   const settled = () => queue;
 

@@ -27,7 +27,7 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
   const insertArticle = sqlite.prepare(`insert into articles (${ARTICLE_COLUMNS.map(([c]) => c).join(', ')}) values (${placeholders(ARTICLE_COLUMNS.length)})`);
   const insertSearch = sqlite.prepare('insert into articles_search (rowid, headline, subheadline, summary, body) values (?, ?, ?, ?, ?)');
   // (FTS5 takes a setting's value from the statement's text: a bound parameter is refused.)
-  const ftsSetting = (name: 'hashsize', value: number) => sqlite.exec(`insert into articles_search (articles_search, rank) values ('${name}', ${Math.trunc(value)})`);
+  const ftsHashsize = (bytes: number) => sqlite.exec(`insert into articles_search (articles_search, rank) values ('hashsize', ${Math.trunc(bytes)})`);
   const statements = new Map<BulkTable, Database.Statement>();
   const statement = (table: BulkTable) => {
     let s = statements.get(table);
@@ -44,7 +44,7 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
       cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
       sqlite.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
       // Fewer, larger FTS5 segments, so less merging: each flush of this in-memory hash writes one.
-      ftsSetting('hashsize', IMPORT_FTS_HASHSIZE);
+      ftsHashsize(IMPORT_FTS_HASHSIZE);
       trigger = (sqlite.prepare("select sql from sqlite_master where type = 'trigger' and name = 'articles_search_ai'").get() as { sql: string } | undefined)?.sql ?? null;
       if (trigger) sqlite.exec('drop trigger articles_search_ai');
       if (rebuildIndexes) {
@@ -70,7 +70,7 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
     },
     async settled() {},
     async finish() {
-      ftsSetting('hashsize', FTS_DEFAULT_HASHSIZE);
+      ftsHashsize(FTS_DEFAULT_HASHSIZE);
       for (const index of dropped) sqlite.exec(index.sql);
       if (trigger) sqlite.exec(trigger);
       sqlite.pragma(`cache_size = ${cacheSize}`);
