@@ -16,6 +16,7 @@ import { migrateDatabase } from '../src/db/migrate.ts';
 import type { StoredBlock } from '../src/modules/articles/schemas.ts';
 import { FORMAT, iso, isoOrNull, mediaPathOf } from '../src/modules/transfer/format.ts';
 import { importContent } from '../src/modules/transfer/import.ts';
+import { type LoadCpu, measureLoadCpu } from './import-cost.ts';
 import { rng } from './rng.ts';
 
 const SYLLABLES = ['ka', 'no', 'ri', 'sen', 'to', 'ma', 'lu', 'gon', 'pe', 'shi', 'yo', 'dan', 'mi', 'ra', 'chu', 'bo', 'el', 'an', 'ter', 'vik'];
@@ -25,6 +26,8 @@ export interface Dataset {
   target: string;
   articles: number;
   loadMs: number;
+  /** CPU spent during the load (bench/import-cost.ts). */
+  loadCpu: LoadCpu;
   /** Slugs of published articles. */
   slugs: string[];
   /** Ids of draft articles. */
@@ -35,7 +38,7 @@ export interface Dataset {
 }
 
 /** What the benchmark scenarios need to know about the archive. */
-type ArchiveFacts = Omit<Dataset, 'target' | 'loadMs'>;
+type ArchiveFacts = Omit<Dataset, 'target' | 'loadMs' | 'loadCpu'>;
 
 const exports = new Map<string, { dir: string; facts: ArchiveFacts }>();
 
@@ -49,8 +52,9 @@ export async function buildDataset(target: string, articles: number, opts: { wor
   try {
     await migrateDatabase(db);
     const started = performance.now();
-    await importContent({ db, mediaDir: opts.mediaDir, dir: made.dir, bar: false });
-    return { ...made.facts, target, articles, loadMs: performance.now() - started };
+    const database = db.engine === 'postgres' && /^(localhost|127\.0\.0\.1|\[::1\])$/.test(new URL(target).hostname) ? decodeURIComponent(new URL(target).pathname.slice(1)) : null;
+    const loadCpu = await measureLoadCpu(() => importContent({ db, mediaDir: opts.mediaDir, dir: made.dir, bar: false }).then(() => {}), database);
+    return { ...made.facts, target, articles, loadMs: performance.now() - started, loadCpu };
   } finally {
     await db.close();
   }

@@ -5,6 +5,8 @@
 //   the other). PostgreSQL: a new database `cms_bench_<pid>_…` on CMS_BENCH_PG_URL's server
 //   (default postgres://postgres@127.0.0.1:5432), dropped at the end.
 // `npm run bench -- --render`  only re-renders results.md from results.json.
+// `npm run bench -- --scale --floor`  also times, on SQLite, the search index built alone (the
+//   import's indivisible part; bench/import-cost.ts).
 // `--exports=<dir>` keeps the archives (export directories) there and reuses them next run.
 // `--out=<dir>` reads and writes results.json and results.md there (default bench/).
 // Prints tables and writes bench/results.md and bench/results.json: the figures of each engine's
@@ -23,7 +25,8 @@ import { closeDatabase, type Engine, openDatabase } from '../src/db/database.ts'
 import { encodeCursor } from '../src/http/pagination.ts';
 import { createTokenRepository } from '../src/modules/tokens/repository.ts';
 import { createTokenService } from '../src/modules/tokens/service.ts';
-import { buildDataset, type Dataset } from './dataset.ts';
+import { buildDataset, type Dataset, prepareArchive } from './dataset.ts';
+import { searchIndexAlone } from './import-cost.ts';
 import { rng } from './rng.ts';
 import { SITE_URL, startProcess as startShared } from './process.ts';
 import { measureSitemap, sitemapMarkdown } from './sitemap.ts';
@@ -34,6 +37,8 @@ const argv = process.argv.slice(2);
 const args = new Set(argv);
 const quick = args.has('--quick');
 const scale = args.has('--scale');
+// `--floor` (with --scale, SQLite): also time the search index built alone (bench/import-cost.ts).
+const floor = args.has('--floor');
 const option = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
   if (i >= 0) return argv[i + 1];
@@ -411,6 +416,11 @@ async function throughput(engine: Engine, size: number, seconds: number) {
   }
 }
 
+function cpuCell(c: Results | undefined): string {
+  if (!c) return '–';
+  return `${c.nodeSeconds} / ${c.server ? `${c.server.backendSeconds} / ${c.server.otherSeconds}` : '– / –'}`;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -421,7 +431,12 @@ async function scaleAt(engine: Engine, size: number) {
     console.log(`[${engine}] scale: loading ${size} articles…`);
     const data: Dataset = await buildDataset(store.url, size, { workDir: EXPORTS, mediaDir: path.join(WORK, 'media') });
     const bytes = await store.bytes();
-    console.log(`[${engine}]   loaded in ${(data.loadMs / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(0)} MB`);
+    console.log(`[${engine}]   loaded in ${(data.loadMs / 1000).toFixed(1)} s, ${(bytes / 1e6).toFixed(0)} MB; CPU ${JSON.stringify(data.loadCpu)}`);
+    let searchIndexAloneSeconds: number | undefined;
+    if (floor && engine === 'sqlite') {
+      searchIndexAloneSeconds = await searchIndexAlone(store.url, (await prepareArchive(EXPORTS, size, 42)).dir, WORK);
+      console.log(`[${engine}]   the search index alone: ${searchIndexAloneSeconds} s`);
+    }
 
     // Server RSS while serving: the real server under a short load of random article reads
     // (the Node process only; on PostgreSQL the database server's memory is not counted).
@@ -487,7 +502,7 @@ async function scaleAt(engine: Engine, size: number) {
     }
     // A 50,000-URL month file over HTTP (bench/sitemap.ts): its month is added to the archive last.
     const sitemap = await measureSitemap(store.url, { mediaDir: path.join(WORK, 'media'), log: (line) => console.log(`[${engine}]   ${line}`) });
-    return { engine, size, loadSeconds: Number((data.loadMs / 1000).toFixed(1)), dbMb: Math.round(bytes / 1e6), rssMb: Math.round(rss), deepPage: deep.page, latency: out, sitemap };
+    return { engine, size, loadSeconds: Number((data.loadMs / 1000).toFixed(1)), loadCpu: data.loadCpu, ...(searchIndexAloneSeconds !== undefined ? { searchIndexAloneSeconds } : {}), dbMb: Math.round(bytes / 1e6), rssMb: Math.round(rss), deepPage: deep.page, latency: out, sitemap };
   } finally {
     await store.dispose();
   }
@@ -635,11 +650,18 @@ function renderMarkdown(r: Results): string {
       '',
       'Runs dated before 2026-12-03T12:00Z loaded their archives with an earlier loader that wrote rows directly; later runs load them with `cms import`’s own code.',
       '',
-      `| articles | engine | import s (cms import) | db MB | server RSS MB | ${names.map((n) => `${n} p50 / p99 ms`).join(' | ')} |`,
-      `|---:|---|---:|---:|---:|${names.map(() => '---:').join('|')}|`,
+      'Import CPU s: CPU seconds spent during the import by the node process (on SQLite this includes SQLite itself), by the PostgreSQL backend(s) of the database (one transaction: one backend, whose CPU time is a floor for the import\'s wall time) and by the server\'s other processes (bench/import-cost.ts; – where not measured).',
+      '',
+      `| articles | engine | import s (cms import) | import CPU s: node / db backend / db other | db MB | server RSS MB | ${names.map((n) => `${n} p50 / p99 ms`).join(' | ')} |`,
+      `|---:|---|---:|---|---:|---:|${names.map(() => '---:').join('|')}|`,
       ...points.map(
-        (p) => `| ${p.size} | ${p.engine} | ${p.loadSeconds} | ${p.dbMb} | ${p.rssMb} | ${names.map((n) => (p.latency[n] ? `${p.latency[n].p50Ms} / ${p.latency[n].p99Ms}` : '–')).join(' | ')} |`,
+        (p) =>
+          `| ${p.size} | ${p.engine} | ${p.loadSeconds} | ${cpuCell(p.loadCpu)} | ${p.dbMb} | ${p.rssMb} | ${names.map((n) => (p.latency[n] ? `${p.latency[n].p50Ms} / ${p.latency[n].p99Ms}` : '–')).join(' | ')} |`,
       ),
+      '',
+      ...points
+        .filter((p) => p.searchIndexAloneSeconds !== undefined)
+        .map((p) => `The search index alone at ${p.size} articles (${p.engine}; FTS5 as migrated, a new file, no journal, only its inserts and commit timed): ${p.searchIndexAloneSeconds} s against the import\'s ${p.loadSeconds} s.`),
       '',
       ...sc.map((e) => {
         const q = r.engines[e].scale.p50Ratio;

@@ -52,6 +52,10 @@ async function copy(client: pg.PoolClient, table: string, columns: readonly (rea
 /** COPYs queued at most when a batch of articles comes (a batch makes about a dozen). */
 const MAX_WAITING = 24;
 
+/** Articles whose vectors and COPY text are made between two turns of the event loop. */
+const CHUNK = 50;
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const WITH_SEARCH = [...ARTICLE_COLUMNS, ['search', 'text']] as const;
 
 export function postgresBulkWriter(db: Database): BulkWriter {
@@ -100,14 +104,19 @@ export function postgresBulkWriter(db: Database): BulkWriter {
       // after minutes, at 1 M). At most about two batches' COPYs wait behind the one being sent.
       while (waiting.length > MAX_WAITING) await waiting[0];
       const left: { id: unknown; a: string; b: string; c: string }[] = [];
-      const values = rows.map((r) => {
-        const w = searchWords({ headline: r.search.headline, subheadline: r.search.subheadline, summary: r.search.summary, bodyText: r.search.body });
-        const vector = searchVectorText(w);
-        if (vector === null) left.push({ id: r.values[0], ...w });
-        // '' (an empty vector) until PostgreSQL makes the real one below: the column is NOT NULL.
-        return [...r.values, vector ?? ''];
-      });
-      const text = encode(WITH_SEARCH, values);
+      let text = '';
+      for (let from = 0; from < rows.length; from += CHUNK) {
+        // The loop turns between chunks, so that the COPYs queued before go on meanwhile.
+        if (from > 0) await turn();
+        const values = rows.slice(from, from + CHUNK).map((r) => {
+          const w = searchWords({ headline: r.search.headline, subheadline: r.search.subheadline, summary: r.search.summary, bodyText: r.search.body });
+          const vector = searchVectorText(w);
+          if (vector === null) left.push({ id: r.values[0], ...w });
+          // '' (an empty vector) until PostgreSQL makes the real one below: the column is NOT NULL.
+          return [...r.values, vector ?? ''];
+        });
+        text += encode(WITH_SEARCH, values);
+      }
       enqueue(async () => {
         await copy(client, 'articles', WITH_SEARCH, text);
         for (const w of left) await client.query(`update articles set search = ${SEARCH_VECTOR_SQL('$2', '$3', '$4')} where id = $1`, [w.id, w.a, w.b, w.c]);

@@ -16,7 +16,7 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 /** Pages this connection keeps in memory during an import (KiB; the server's connections are untouched). */
 const IMPORT_CACHE_KIB = 1 << 20;
 /** New index entries FTS5 keeps in memory before writing a segment (1 MB by default). */
-const IMPORT_FTS_HASHSIZE = 1 << 28;
+export const IMPORT_FTS_HASHSIZE = 1 << 28;
 const FTS_DEFAULT_HASHSIZE = 1 << 20;
 
 export function sqliteBulkWriter(db: Db): BulkWriter {
