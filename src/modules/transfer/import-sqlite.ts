@@ -2,15 +2,21 @@
 // the import's transaction. The search index (contentless FTS5) is written from JS with the
 // text bodyText() makes, the same text the insert trigger extracts with json_tree, only
 // faster; the trigger is dropped for the import and put back as the migration made it, in the
-// same transaction (a reader never sees it missing: readers see committed schema only).
+// same transaction (a reader never sees it missing: readers see committed schema only). Into
+// a database holding no article, a worker thread builds the index in a scratch file on the
+// other core and it is copied in at the end (search-side.ts); otherwise this connection writes
+// it row by row.
 //
 // The whole import is one transaction, so in WAL mode every page it writes past the cache
 // goes to the WAL and is read back from there (bench/analysis.md, "Fourth release"): the
 // indexes of `articles` are kept up to date row by row rather than built at the end, because
 // its indexed columns sit after `body` in each row, so each build would read every body again.
+import os from 'node:os';
+import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Database as Db } from '../../db/database.ts';
 import { ARTICLE_COLUMNS, BULK_TABLES, type BulkTable, type BulkWriter, INDEXED_TABLES } from './bulk.ts';
+import { ROWS_PER_MESSAGE, type SideRow, type SideSearchIndex, startSideSearchIndex } from './search-side.ts';
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 /** Pages this connection keeps in memory during an import (KiB; the server's connections are untouched). */
@@ -24,6 +30,9 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
   const dropped: { name: string; sql: string }[] = [];
   let trigger: string | null = null;
   let cacheSize = -2000;
+  /** Into a database holding no article: the search index is built by a worker (search-side.ts). */
+  let side: SideSearchIndex | null = null;
+  let sideRows: SideRow[] = [];
   const insertArticle = sqlite.prepare(`insert into articles (${ARTICLE_COLUMNS.map(([c]) => c).join(', ')}) values (${placeholders(ARTICLE_COLUMNS.length)})`);
   const insertSearch = sqlite.prepare('insert into articles_search (rowid, headline, subheadline, summary, body) values (?, ?, ?, ?, ?)');
   // (FTS5 takes a setting's value from the statement's text: a bound parameter is refused.)
@@ -43,8 +52,15 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
     async begin({ rebuildIndexes }) {
       cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
       sqlite.pragma(`cache_size = -${IMPORT_CACHE_KIB}`);
-      // Fewer, larger FTS5 segments, so less merging: each flush of this in-memory hash writes one.
-      ftsHashsize(IMPORT_FTS_HASHSIZE);
+      if (rebuildIndexes) {
+        // The scratch file goes beside the database (it grows as large as the index).
+        const dir = sqlite.memory || sqlite.name === '' ? os.tmpdir() : path.dirname(path.resolve(sqlite.name));
+        const createSql = sqlite.prepare("select sql from sqlite_master where name = 'articles_search'").pluck().get() as string;
+        side = startSideSearchIndex({ file: path.join(dir, `.search-import-${process.pid}-${Date.now()}.tmp`), createSql, hashsize: IMPORT_FTS_HASHSIZE });
+      } else {
+        // Fewer, larger FTS5 segments, so less merging: each flush of this in-memory hash writes one.
+        ftsHashsize(IMPORT_FTS_HASHSIZE);
+      }
       trigger = (sqlite.prepare("select sql from sqlite_master where type = 'trigger' and name = 'articles_search_ai'").get() as { sql: string } | undefined)?.sql ?? null;
       if (trigger) sqlite.exec('drop trigger articles_search_ai');
       if (rebuildIndexes) {
@@ -61,7 +77,14 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
     async articles(rows) {
       for (const row of rows) {
         const { lastInsertRowid } = insertArticle.run(...row.values);
-        insertSearch.run(lastInsertRowid, row.search.headline, row.search.subheadline, row.search.summary, row.search.body);
+        const search: SideRow = [Number(lastInsertRowid), row.search.headline, row.search.subheadline, row.search.summary, row.search.body];
+        if (side) sideRows.push(search);
+        else insertSearch.run(...search);
+      }
+      if (side && sideRows.length >= ROWS_PER_MESSAGE) {
+        const full = sideRows;
+        sideRows = [];
+        await side.add(full);
       }
     },
     async rows(table, rows) {
@@ -70,12 +93,18 @@ export function sqliteBulkWriter(db: Db): BulkWriter {
     },
     async settled() {},
     async finish() {
-      ftsHashsize(FTS_DEFAULT_HASHSIZE);
+      if (side) {
+        if (sideRows.length > 0) await side.add(sideRows);
+        sideRows = [];
+        await side.copyInto(sqlite);
+        side = null;
+      } else ftsHashsize(FTS_DEFAULT_HASHSIZE);
       for (const index of dropped) sqlite.exec(index.sql);
       if (trigger) sqlite.exec(trigger);
       sqlite.pragma(`cache_size = ${cacheSize}`);
     },
     abandon() {
+      side?.abandon();
       // (Everything else was inside the transaction and went with it.)
       if (sqlite.open) sqlite.pragma(`cache_size = ${cacheSize}`);
     },

@@ -111,6 +111,8 @@ export async function importContent(opts: ImportOptions): Promise<ImportReport> 
       async () => {
         const existing = await repo.existingSmall();
         const rebuildIndexes = (await repo.articleCount()) === 0;
+        // Read before any article is written (a deleted article's sync row outlives it).
+        const tombstones = await repo.syncTombstones();
         const dbHasArticles = !rebuildIndexes;
         const writer = await bulkWriter(db);
         begun = writer;
@@ -333,6 +335,9 @@ export async function importContent(opts: ImportOptions): Promise<ImportReport> 
         // Sync, the event, the cache keys: what any write does, once for the whole import.
         const at = now();
         if (syncNew.length > 0) {
+          // An article deleted before and imported again: its sync row (a delete) gives way to the new one.
+          const revived = syncNew.filter((s) => tombstones.has(s.id)).map((s) => s.id);
+          if (revived.length > 0) await repo.deleteSyncRows(revived);
           const first = await writer.reserveSyncSeqs(syncNew.length);
           await writer.rows('article_sync', syncNew.map((s, i) => [s.id, first + i, 1, s.version, at]));
         }

@@ -2,7 +2,7 @@
 // at any archive size), and what already exists (an import skips what it already holds and
 // refuses slugs taken by something else). Engine-neutral Drizzle; the bulk writes are in the
 // dialect files (import-sqlite.ts, import-postgres.ts).
-import { and, asc, count, eq, gt, inArray, or } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, notExists, or, sql } from 'drizzle-orm';
 import type { Database } from '../../db/database.ts';
 import { groupBy } from '../../db/group.ts';
 
@@ -123,6 +123,18 @@ export function createTransferRepository(db: Database) {
     async translationMembers(groups: string[]) {
       if (groups.length === 0) return [];
       return db.q.select({ id: t.articles.id, group: t.articles.translationGroup, language: t.articles.language }).from(t.articles).where(inArray(t.articles.translationGroup, groups));
+    },
+
+    /** Articles deleted before (sync keeps their row, a delete for sync clients): their ids. */
+    async syncTombstones(): Promise<Set<string>> {
+      const s = t.articleSync;
+      const rows = await db.q.select({ id: s.articleId }).from(s).where(notExists(db.q.select({ one: sql`1` }).from(t.articles).where(eq(t.articles.id, s.articleId))));
+      return new Set(rows.map((r) => r.id));
+    },
+
+    /** Forgets these articles' sync rows (an import brings them back, with new seqs). */
+    async deleteSyncRows(articleIds: string[]): Promise<void> {
+      for (let i = 0; i < articleIds.length; i += 1000) await db.q.delete(t.articleSync).where(inArray(t.articleSync.articleId, articleIds.slice(i, i + 1000)));
     },
 
     async articleCount(): Promise<number> {

@@ -7,12 +7,14 @@
 //   stored one: its public reads, lists, search and sync show the new headline;
 // - importing the same export twice changes nothing: every line unchanged, every table's
 //   rows identical, no second event, no new sync rows.
+import fs from 'node:fs';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import t, { type Test } from 'tap';
 import { closeDatabase, openDatabase } from '../../../src/db/database.ts';
 import type { SqliteDatabase } from '../../../src/db/dialects/sqlite.ts';
 import { migrateDatabase } from '../../../src/db/migrate.ts';
+import { importContent } from '../../../src/modules/transfer/import.ts';
 import { addArticle, build, type Built, ENGINE, tempDir } from '../../helper.ts';
 import { testDatabase } from '../../engine.ts';
 import { receiver } from '../webhooks/receiver.ts';
@@ -162,6 +164,44 @@ t.test('importing the same export twice changes nothing', async (t) => {
   for (const table of Object.keys(before)) t.same(after[table], before[table], `${table}: the same rows`);
   t.equal((await importEvents(db)).length, 1, 'no second import.completed event');
 });
+
+t.test('an import run by the app itself, into a database whose articles were all deleted: the app searches and writes on with the imported index', async (t) => {
+  // On SQLite an import into a database without articles builds the search index beside it
+  // and copies it in (search-side.ts); the app's own writer connection, whose FTS5 table had
+  // been used (the deletes below), must then read and extend that index, not its old memory of it.
+  const app = await build(t, { seed: false, clock: realClock(), config: { CMS_WEBHOOK_ALLOW_PRIVATE: true } });
+  const run = () => importContent({ db: app.db, mediaDir: app.config.CMS_MEDIA_DIR, dir: source.dir, bar: false });
+  await run();
+  const imported = (await get(app, '/v1/articles?limit=100')).body.data as { id: string }[];
+  t.equal(imported.length, source.publicCount, 'the first import lists the public articles');
+  for (const id of [...imported.map((a) => a.id), source.draft.id, source.scheduled.id]) {
+    const res = await app.app.inject({ method: 'DELETE', url: `/v1/articles/${id}`, headers: app.auth() });
+    t.equal(res.statusCode, 204, `DELETE ${id}`);
+  }
+  t.same((await get(app, '/v1/articles?q=harbour')).body.data, [], 'the search index forgot the deleted articles');
+
+  const report = await run();
+  t.equal(report.counts.article.inserted, 6, 'the second import brings every article back');
+  t.same((await get(app, '/v1/articles?q=harbour')).body.data.map((a: any) => a.headline), ['Harbour reopens after the storm'], 'search finds an imported article');
+  t.equal((await get(app, '/v1/articles?q=trade%20seo')).body.data.length, 1, 'and by a prefix');
+  const added = await addArticle(app, { headline: 'Zeppelin moors at the harbour' });
+  const found = (await get(app, '/v1/articles?q=harbour')).body.data.map((a: any) => a.id).sort();
+  t.same(found, [added.id, source.published[1]!.id].sort(), 'an article the app writes afterwards is searched beside the imported ones');
+  t.same((await get(app, '/v1/articles?q=zeppelin')).body.data.map((a: any) => a.id), [added.id], 'and alone by its own word');
+  const res = await app.app.inject({ method: 'DELETE', url: `/v1/articles/${source.published[0]!.id}`, headers: app.auth() });
+  t.equal(res.statusCode, 204, 'an imported article deleted');
+  t.same((await get(app, '/v1/articles?q=trade')).body.data, [], 'is gone from search');
+  if (ENGINE === 'sqlite') {
+    const sqlite = app.db as SqliteDatabase;
+    for (const [name, connection] of [['writer', sqlite.writer], ['reader', sqlite.reader]] as const) {
+      t.doesNotThrow(() => connection.exec("insert into articles_search (articles_search, rank) values ('integrity-check', 0)"), `FTS5 integrity-check on the ${name} connection`);
+    }
+    t.same(fs.readdirSync(path.dirname(target(app))).filter((f) => f.includes('.search-import-')), [], 'no scratch file left beside the database');
+  }
+});
+
+/** The SQLite file an app serves. */
+const target = (b: Built) => targetOf(b).db;
 
 async function seedArticleId(b: Built): Promise<string> {
   const all = await b.app.inject({ method: 'GET', url: '/v1/articles?limit=100', headers: b.auth() });
