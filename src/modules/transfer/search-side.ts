@@ -112,8 +112,9 @@ export function startSideSearchIndex(data: SideWorkerData): SideSearchIndex {
     },
     abandon() {
       failure ??= new Error('abandoned');
-      void worker.terminate();
       removeFile();
+      // The worker may still be starting and make the file after this: removed again once it has stopped.
+      void worker.terminate().then(removeFile, removeFile);
     },
   };
 }
