@@ -4,6 +4,9 @@
 // one transaction (Database.transaction with `bulk`), so a failure or Ctrl-C stores nothing.
 import type { Database } from '../../db/database.ts';
 
+/** Lets the event loop turn (pending I/O, such as a COPY's round trips, goes on meanwhile). */
+export const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export type ColumnType = 'text' | 'int' | 'real' | 'time' | 'json';
 
 /** Tables written row by row in bulk, with their columns. Times are ms since the epoch. */

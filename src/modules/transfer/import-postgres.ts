@@ -10,7 +10,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from '../../db/database.ts';
 import { SYNC_SEQ_LOCK } from '../../db/dialects/postgres.ts';
 import { SEARCH_VECTOR_SQL, searchVectorText, searchWords } from '../articles/search-postgres.ts';
-import { ARTICLE_COLUMNS, BULK_TABLES, type BulkWriter, type ColumnType, INDEXED_TABLES } from './bulk.ts';
+import { ARTICLE_COLUMNS, BULK_TABLES, type BulkWriter, type ColumnType, INDEXED_TABLES, turn } from './bulk.ts';
 
 const SPECIAL = /[\\\n\r\t]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -54,7 +54,6 @@ const MAX_WAITING = 24;
 
 /** Articles whose vectors and COPY text are made between two turns of the event loop. */
 const CHUNK = 50;
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const WITH_SEARCH = [...ARTICLE_COLUMNS, ['search', 'text']] as const;
 

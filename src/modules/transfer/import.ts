@@ -31,7 +31,7 @@ import { mediaLayout, originalPath } from '../images/storage-paths.ts';
 import { newSecret } from '../webhooks/signature.ts';
 import { createProgress, type Progress, secondsSince } from '../../cli/progress.ts';
 import { articleRows, imageUses } from './article-rows.ts';
-import { bulkWriter, type BulkArticle, type BulkTable, type BulkWriter } from './bulk.ts';
+import { bulkWriter, type BulkArticle, type BulkTable, type BulkWriter, turn } from './bulk.ts';
 import {
   type ArticleData, type AuthorData, HeaderLine, type ImageData, KINDS, type Kind, LINE_SCHEMAS, mediaPathOf, type RevisionData, type SectionData, type TagData, type WebhookData,
 } from './format.ts';
@@ -41,7 +41,6 @@ export const MAX_ERRORS = 50;
 const BATCH = 1000;
 const FILE = 'content.ndjson';
 const YIELD_EVERY = 32;
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The import was refused: `message` lists the bad lines; nothing was stored. */
 export class ImportRejectedError extends Error {
